@@ -1,0 +1,135 @@
+"""Commands: ``flask --app tracker seed|user|token ...`` (``db`` comes from Flask-Migrate)."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy.exc import OperationalError
+
+from tracker.clock import today
+from tracker.database import describe_url
+from tracker.domain.accounts import AccountError, create_token, create_user, find_organisation
+from tracker.extensions import db
+from tracker.models import User
+from tracker.seeding import ICLEI_SEED, SeedError, load_demo, load_plan
+
+seed_cli = AppGroup("seed", help="Load the ICLEI plan, or demo data to try the app with.")
+user_cli = AppGroup("user", help="Manage users.")
+token_cli = AppGroup("token", help="Manage API tokens.")
+
+
+def needs_database(command):
+    """Turn an unreachable database into one clear line and exit code 1, not a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except OperationalError as error:
+            db.session.rollback()
+            url = describe_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+            raise click.ClickException(
+                f"cannot use the database {url}: {reason}. "
+                "Check DATABASE_URL and run 'flask --app tracker db upgrade'."
+            ) from None
+
+    return wrapper
+
+
+@seed_cli.command("iclei")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=ICLEI_SEED,
+    show_default=True,
+    help="The seed file to load.",
+)
+@needs_database
+def seed_iclei(path: Path) -> None:
+    """Load ICLEI Europe's Gender Mainstreaming Action Plan 2023-2026 (idempotent)."""
+    try:
+        result = load_plan(db.session, path)
+    except SeedError as error:
+        db.session.rollback()
+        for problem in error.problems:
+            click.echo(f"Error: {problem}", err=True)
+        raise click.ClickException(f"{path}: nothing was loaded ({len(error.problems)} problems)") from None
+    db.session.commit()
+    added = ", ".join(f"{n} {what}" for what, n in result.added.items()) or "nothing"
+    present = ", ".join(f"{n} {what}" for what, n in result.present.items()) or "nothing"
+    click.echo(f"Loaded '{result.plan.title}' (plan id {result.plan.id}): added {added}; already present: {present}.")
+
+
+@seed_cli.command("demo")
+@needs_database
+def seed_demo() -> None:
+    """Add demo users of each role, hours and history to the ICLEI plan (never in production)."""
+    if current_app.config["TRACKER_ENV"] == "production":
+        raise click.ClickException(
+            "refusing to add demo accounts in production (TRACKER_ENV=production)."
+        )
+    result = load_plan(db.session)
+
+
+    password = os.environ.get("TRACKER_DEMO_PASSWORD") or None
+    accounts = load_demo(db.session, result.plan, today(), **({"password": password} if password else {}))
+    db.session.commit()
+    shown = password or "gender-equality-demo"
+    click.echo("Demo accounts (password for each: %s):" % shown)
+    for email, role in accounts:
+        click.echo(f"  {role:<7} {email}")
+
+
+@user_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="The person's name as others see it.")
+@click.option("--role", required=True, type=click.Choice(["admin", "editor", "viewer"]))
+@click.option("--organisation", default=None, help="Needed when the instance holds several.")
+@needs_database
+def user_create(email: str, name: str, role: str, organisation: str | None) -> None:
+    """Create a user. The password comes from TRACKER_PASSWORD, or from a prompt."""
+    password = os.environ.get("TRACKER_PASSWORD")
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        org = find_organisation(db.session, organisation)
+        user = create_user(
+            db.session, email=email, name=name, role=role, password=password, organisation=org
+        )
+        db.session.commit()
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created {user.role.value} {user.email} in {org.name}.")
+
+
+@token_cli.command("create")
+@click.argument("email")
+@click.option("--name", default="", help="What the token is for.")
+@needs_database
+def token_create(email: str, name: str) -> None:
+    """Create an API token; it is printed once, on the last line, and stored hashed."""
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"email: no user has the email {email}")
+    _row, token = create_token(db.session, user, name)
+    db.session.commit()
+    click.echo(f"API token for {user.email} (shown once; keep it secret):")
+    click.echo(token)
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups."""
+    app.cli.add_command(seed_cli)
+    app.cli.add_command(user_cli)
+    app.cli.add_command(token_cli)
+
+

@@ -1,0 +1,83 @@
+"""Configuration read from the environment.
+
+Every setting has one home here; the app factory only copies the result into ``app.config``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment cannot give a safe configuration."""
+
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in TRUE_WORDS
+
+
+def normalise_database_url(url: str) -> str:
+    """Send plain ``postgresql://`` and ``postgres://`` URLs to psycopg 3, the driver we install."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config(instance_path: str, environ: dict[str, str] | None = None) -> dict:
+    """Build the configuration dictionary from ``environ`` (default: the process environment).
+
+    ``TRACKER_ENV`` is ``production`` (the default), ``development`` or ``testing``. Production
+    refuses to start without ``SECRET_KEY``: a fallback secret would sign everyone's sessions
+    with a string published on the internet.
+    """
+    env = os.environ if environ is None else environ
+    mode = env.get("TRACKER_ENV", "production").strip().lower()
+    if mode not in {"production", "development", "testing"}:
+        raise ConfigError(
+            f"TRACKER_ENV must be production, development or testing, not {mode!r}."
+        )
+    secret = env.get("SECRET_KEY", "")
+    if not secret:
+        if mode == "production":
+            raise ConfigError(
+                "SECRET_KEY is not set: set it to a long random string "
+                "(python -c 'import secrets; print(secrets.token_hex(32))'), "
+                "or set TRACKER_ENV=development for a local trial."
+            )
+        # A per-process random key: sessions simply end when a development server restarts.
+        secret = os.urandom(32).hex()
+
+    default_db = "sqlite:///" + str(Path(instance_path) / "tracker.sqlite")
+    database_url = normalise_database_url(env.get("DATABASE_URL") or default_db)
+    reports_dir = env.get("REPORTS_DIR") or str(Path(instance_path).parent / "reports")
+
+    return {
+        "TRACKER_ENV": mode,
+        "TESTING": mode == "testing",
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REPORTS_DIR": reports_dir,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag(env.get("SESSION_COOKIE_SECURE")),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
+        "BABEL_DEFAULT_LOCALE": env.get("BABEL_DEFAULT_LOCALE", "en"),
+        "BABEL_DEFAULT_TIMEZONE": env.get("BABEL_DEFAULT_TIMEZONE", "UTC"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
+    }
+
+
+def engine_options(database_url: str) -> dict:
+    """Engine options per backend: a busy timeout for SQLite, pre-ping for PostgreSQL."""
+    if database_url.startswith("sqlite"):
+        # Several app processes may share one SQLite file: wait for a lock instead of failing.
+        return {"connect_args": {"timeout": 15}}
+    return {"pool_pre_ping": True}

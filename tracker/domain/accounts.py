@@ -1,0 +1,135 @@
+"""Users, passwords and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from tracker.models import ApiToken, Organisation, Role, User, utcnow
+
+MIN_PASSWORD_LENGTH = 12
+TOKEN_PREFIX = "gap_"
+# Checked when the email is unknown, so that a wrong email costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not a real password, only for timing")
+
+
+class AccountError(ValueError):
+    """A user or token request that cannot be carried out; the message names the field."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def normalise_email(email: str) -> str:
+    """Emails compare without case or surrounding spaces."""
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    """A salted scrypt hash (werkzeug's default)."""
+    return generate_password_hash(password)
+
+
+def check_password(password: str) -> None:
+    """Raise :class:`AccountError` if ``password`` is too weak to accept."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            "password", f"must be at least {MIN_PASSWORD_LENGTH} characters long"
+        )
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with this email and password, or ``None``, in the same time either way."""
+    user = session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+def find_organisation(session: Session, name: str | None) -> Organisation:
+    """The organisation called ``name``; without a name, the only one there is."""
+    if name:
+        organisation = session.scalar(sa.select(Organisation).where(Organisation.name == name))
+        if organisation is None:
+            raise AccountError("organisation", f"no organisation is called {name!r}")
+        return organisation
+    organisations = session.scalars(sa.select(Organisation).limit(2)).all()
+    if len(organisations) != 1:
+        raise AccountError(
+            "organisation",
+            "there is no organisation yet (run the seed first)"
+            if not organisations
+            else "this instance holds several organisations: name one",
+        )
+    return organisations[0]
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: Role | str,
+    password: str,
+    organisation: Organisation,
+    password_hash: str | None = None,
+) -> User:
+    """Add a user; the caller commits. ``password_hash`` skips hashing when already known."""
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254:
+        raise AccountError("email", "is not an email address")
+    if not name.strip():
+        raise AccountError("name", "must not be empty")
+    try:
+        role = Role(role)
+    except ValueError:
+        raise AccountError("role", "must be one of admin, editor, viewer") from None
+    if session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        raise AccountError("email", f"{email} already has an account")
+    if password_hash is None:
+        check_password(password)
+        password_hash = hash_password(password)
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        password_hash=password_hash,
+        organisation=organisation,
+    )
+    session.add(user)
+    return user
+
+
+def token_digest(token: str) -> str:
+    """The SHA-256 digest under which a token is stored; the token itself never is."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """A new API token for ``user``: the row to commit and the token, to show once."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user=user, name=name, token_hash=token_digest(token))
+    session.add(row)
+    return row, token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The active user a live token belongs to, or ``None``."""
+    row = session.scalar(
+        sa.select(ApiToken).where(
+            ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None)
+        )
+    )
+    if row is None or not row.user.active:
+        return None
+    row.last_used_at = utcnow()
+    return row.user

@@ -1,0 +1,150 @@
+"""Reading a plan: its actions with their status, lateness, occurrences and hours.
+
+Pages and the API both call these functions, so a figure or a "late" flag is worked out once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from tracker.domain.late import Lateness, late_reasons
+from tracker.domain.rollup import ZERO, BudgetFigures, HourRollup, hour_rollup
+from tracker.domain.timeline import OccurrenceState, occurrence_states, occurrence_years
+from tracker.models import Action, Pillar, Plan, PlannedHours, TimeEntry
+
+
+def plans_of(session: Session, organisation_id: int) -> list[Plan]:
+    """The plans an organisation owns, newest period first."""
+    return list(
+        session.scalars(
+            sa.select(Plan)
+            .where(Plan.organisation_id == organisation_id)
+            .options(selectinload(Plan.organisation))
+            .order_by(Plan.start_year.desc(), Plan.title)
+        )
+    )
+
+
+def plan_of(session: Session, organisation_id: int, plan_id: int) -> Plan | None:
+    """The plan ``plan_id`` if ``organisation_id`` owns it; another's plan is as good as absent."""
+    return session.scalar(
+        sa.select(Plan).where(Plan.id == plan_id, Plan.organisation_id == organisation_id)
+    )
+
+
+def action_of(session: Session, organisation_id: int, action_id: int) -> Action | None:
+    """The action ``action_id`` if it belongs to a plan of ``organisation_id``."""
+    return session.scalar(
+        sa.select(Action)
+        .join(Plan, Plan.id == Action.plan_id)
+        .where(Action.id == action_id, Plan.organisation_id == organisation_id)
+        .options(selectinload(Action.pillar))
+    )
+
+
+def action_occurrences(action: Action, plan: Plan) -> list[OccurrenceState]:
+    """The expected occurrences of ``action`` within ``plan``'s years, done or not."""
+    years = occurrence_years(
+        action.cadence, action.start_year, action.end_year, plan.start_year, plan.end_year
+    )
+    return occurrence_states(
+        years, ((mark.year, mark.done, mark.note) for mark in action.occurrences)
+    )
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    """An action as a list shows it for one year."""
+
+    action: Action
+    pillar: Pillar
+    occurrences: list[OccurrenceState]
+    late: list[Lateness]
+    hours: BudgetFigures
+
+    @property
+    def is_late(self) -> bool:
+        return bool(self.late)
+
+
+@dataclass(frozen=True)
+class PlanOverview:
+    """A plan's actions, grouped by pillar in the plan's order, with the year's roll-up."""
+
+    plan: Plan
+    year: int
+    on: date
+    pillars: list[tuple[Pillar, list[ActionRow]]]
+    rollup: HourRollup
+
+    @property
+    def rows(self) -> list[ActionRow]:
+        return [row for _, rows in self.pillars for row in rows]
+
+
+def plan_overview(session: Session, plan: Plan, year: int, on: date) -> PlanOverview:
+    """Every action of ``plan`` with its late flag on ``on`` and its hours in ``year``."""
+    pillars = list(
+        session.scalars(
+            sa.select(Pillar).where(Pillar.plan_id == plan.id).order_by(Pillar.position, Pillar.id)
+        )
+    )
+    actions = session.scalars(
+        sa.select(Action)
+        .where(Action.plan_id == plan.id, Action.archived_at.is_(None))
+        .options(selectinload(Action.occurrences))
+        .order_by(Action.position, Action.id)
+    ).all()
+    rollup = hour_rollup(session, plan, year)
+    by_pillar: dict[int, list[ActionRow]] = defaultdict(list)
+    pillar_by_id = {pillar.id: pillar for pillar in pillars}
+    for action in actions:
+        occurrences = action_occurrences(action, plan)
+        by_pillar[action.pillar_id].append(
+            ActionRow(
+                action=action,
+                pillar=pillar_by_id[action.pillar_id],
+                occurrences=occurrences,
+                late=late_reasons(
+                    action.status, action.start_year, action.end_year, occurrences, on
+                ),
+                hours=rollup.action(action.id),
+            )
+        )
+    return PlanOverview(
+        plan=plan,
+        year=year,
+        on=on,
+        pillars=[(pillar, by_pillar.get(pillar.id, [])) for pillar in pillars],
+        rollup=rollup,
+    )
+
+
+def hours_by_year(
+    session: Session, plan: Plan
+) -> tuple[dict[int, dict[int, Decimal]], dict[int, dict[int, Decimal]]]:
+    """Planned and logged hours of every action of ``plan``, by action and then by year."""
+    planned: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for action_id, year, hours in session.execute(
+        sa.select(PlannedHours.action_id, PlannedHours.year, PlannedHours.hours)
+        .join(Action, Action.id == PlannedHours.action_id)
+        .where(Action.plan_id == plan.id)
+    ):
+        planned[action_id][year] = hours
+    logged: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    entry_year = sa.extract("year", TimeEntry.spent_on)
+    for action_id, year, hours in session.execute(
+        sa.select(TimeEntry.action_id, entry_year, sa.func.sum(TimeEntry.hours))
+        .where(TimeEntry.plan_id == plan.id, TimeEntry.action_id.is_not(None))
+        .group_by(TimeEntry.action_id, entry_year)
+    ):
+        logged[action_id][int(year)] = hours or ZERO
+    return planned, logged
+
+

@@ -1,0 +1,41 @@
+"""The domain's tables. Import models from here."""
+
+from tracker.models.base import Base, utcnow
+from tracker.models.history import ChangeKind, HistoryEntry, StatusChange
+from tracker.models.hours import TimeEntry
+from tracker.models.organisation import Organisation, Region
+from tracker.models.plan import (
+    Action,
+    AllocationKind,
+    AllocationLine,
+    Cadence,
+    Occurrence,
+    Pillar,
+    Plan,
+    PlannedHours,
+    Status,
+)
+from tracker.models.user import ApiToken, Role, User
+
+__all__ = [
+    "Action",
+    "AllocationKind",
+    "AllocationLine",
+    "ApiToken",
+    "Base",
+    "Cadence",
+    "ChangeKind",
+    "HistoryEntry",
+    "Occurrence",
+    "Organisation",
+    "Pillar",
+    "Plan",
+    "PlannedHours",
+    "Region",
+    "Role",
+    "Status",
+    "StatusChange",
+    "TimeEntry",
+    "User",
+    "utcnow",
+]

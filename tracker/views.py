@@ -1,0 +1,73 @@
+"""The plan's pages: the plans, a plan pillar by pillar, an action with its history."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from tracker.clock import today
+from tracker.domain.history import action_history
+from tracker.domain.plans import action_occurrences, plan_overview, plans_of
+from tracker.domain.late import late_reasons
+from tracker.extensions import db
+from tracker.models import TimeEntry
+from tracker.web import action_or_404, plan_or_404, requested_year
+
+bp = Blueprint("views", __name__)
+
+
+@bp.route("/")
+@login_required
+def index():
+    """Straight to the plan when the organisation has one; else the list."""
+    plans = plans_of(db.session, current_user.organisation_id)
+    if len(plans) == 1:
+        return redirect(url_for("views.plan", plan_id=plans[0].id))
+    return redirect(url_for("views.plans"))
+
+
+@bp.route("/plans")
+@login_required
+def plans():
+    """The organisation's plans."""
+    return render_template("plans/list.html", plans=plans_of(db.session, current_user.organisation_id))
+
+
+@bp.route("/plans/<int:plan_id>")
+@login_required
+def plan(plan_id: int):
+    """A plan, pillar by pillar, with this year's hours."""
+    plan = plan_or_404(plan_id)
+    year = requested_year(plan, request.args.get("year"))
+    overview = plan_overview(db.session, plan, year, today())
+    return render_template("plans/plan.html", plan=plan, overview=overview, year=year)
+
+
+@bp.route("/actions/<int:action_id>")
+@login_required
+def action(action_id: int):
+    """An action with all its fields, its occurrences, its hours by year and its history."""
+    action = action_or_404(action_id)
+    plan = action.pillar.plan
+    planned = {row.year: row.hours for row in action.planned_hours}
+    entry_year = sa.extract("year", TimeEntry.spent_on)
+    logged = {
+        int(year): hours
+        for year, hours in db.session.execute(
+            sa.select(entry_year, sa.func.sum(TimeEntry.hours))
+            .where(TimeEntry.action_id == action.id)
+            .group_by(entry_year)
+        )
+    }
+    occurrences = action_occurrences(action, plan)
+    return render_template(
+        "plans/action.html",
+        plan=plan,
+        action=action,
+        occurrences=occurrences,
+        late=late_reasons(action.status, action.start_year, action.end_year, occurrences, today()),
+        planned=planned,
+        logged=logged,
+        history=action_history(db.session, action),
+    )

@@ -1,0 +1,48 @@
+"""Small helpers shared by the pages and the API."""
+
+from __future__ import annotations
+
+from flask import abort
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tracker.clock import today
+from tracker.domain.plans import action_of, plan_of
+from tracker.extensions import db
+from tracker.models import Action, Plan
+
+
+def requested_year(plan: Plan, raw: str | None) -> int:
+    """The year asked for in ``?year=``; by default this year, or the plan's nearest year."""
+    if raw is None or raw == "":
+        return min(max(today().year, plan.start_year), plan.end_year)
+    if not raw.strip().isdigit():
+        abort(400, _("year: %(value)s is not a year.", value=raw[:20]))
+    year = int(raw)
+    if year not in plan.years:
+        abort(
+            400,
+            _(
+                "year: %(year)s is outside the plan's period %(start)s-%(end)s.",
+                year=year,
+                start=plan.start_year,
+                end=plan.end_year,
+            ),
+        )
+    return year
+
+
+def plan_or_404(plan_id: int) -> Plan:
+    """A plan of the signed-in user's organisation; anything else is 404."""
+    plan = plan_of(db.session, current_user.organisation_id, plan_id)
+    if plan is None:
+        abort(404)
+    return plan
+
+
+def action_or_404(action_id: int) -> Action:
+    """An action of the signed-in user's organisation; anything else is 404."""
+    action = action_of(db.session, current_user.organisation_id, action_id)
+    if action is None:
+        abort(404)
+    return action

@@ -1,119 +1,82 @@
+"""Alembic environment: the tracker's metadata, the app's database URL, batch mode for SQLite.
+
+A connection handed in through ``config.attributes["connection"]`` (pytest-alembic) is used as
+it is; otherwise the app's engine is, and an unreachable database is one clear line.
+"""
+
 import logging
 from logging.config import fileConfig
 
-from flask import current_app
-
 from alembic import context
+from flask import current_app
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-# this is the Alembic Config object, which provides
-# access to the values within the .ini file in use.
+from tracker.models import Base
+
 config = context.config
+if config.config_file_name is not None and not config.attributes.get("connection"):
+    fileConfig(config.config_file_name)
+logger = logging.getLogger("alembic.env")
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name)
-logger = logging.getLogger('alembic.env')
-
-
-def get_engine():
-    try:
-        # this works with Flask-SQLAlchemy<3 and Alchemical
-        return current_app.extensions['migrate'].db.get_engine()
-    except (TypeError, AttributeError):
-        # this works with Flask-SQLAlchemy>=3
-        return current_app.extensions['migrate'].db.engine
+target_metadata = Base.metadata
+# Batch mode lets SQLite alter tables by copying them; the naming convention keeps their
+# constraints' names the same as on PostgreSQL.
+CONFIGURE_ARGS = {"render_as_batch": True, "compare_type": True}
 
 
-def get_engine_url():
-    try:
-        return get_engine().url.render_as_string(hide_password=False).replace(
-            '%', '%%')
-    except AttributeError:
-        return str(get_engine().url).replace('%', '%%')
-
-
-# add your model's MetaData object here
-# for 'autogenerate' support
-# from myapp import mymodel
-# target_metadata = mymodel.Base.metadata
-config.set_main_option('sqlalchemy.url', get_engine_url())
-target_db = current_app.extensions['migrate'].db
-
-# other values from the config, defined by the needs of env.py,
-# can be acquired:
-# my_important_option = config.get_main_option("my_important_option")
-# ... etc.
-
-
-def get_metadata():
-    if hasattr(target_db, 'metadatas'):
-        return target_db.metadatas[None]
-    return target_db.metadata
+def process_revision_directives(context_, revision, directives):
+    """Write no empty revision when autogenerate finds nothing to do."""
+    if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
+        directives[:] = []
+        logger.info("No changes in schema detected.")
 
 
 def run_migrations_offline():
-    """Run migrations in 'offline' mode.
-
-    This configures the context with just a URL
-    and not an Engine, though an Engine is acceptable
-    here as well.  By skipping the Engine creation
-    we don't even need a DBAPI to be available.
-
-    Calls to context.execute() here emit the given string to the
-    script output.
-
-    """
-    url = config.get_main_option("sqlalchemy.url")
+    """Emit SQL for the app's database URL without connecting."""
+    url = current_app.extensions["migrate"].db.engine.url
     context.configure(
-        url=url, target_metadata=get_metadata(), literal_binds=True
+        url=url.render_as_string(hide_password=False),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        **CONFIGURE_ARGS,
     )
+    with context.begin_transaction():
+        context.run_migrations()
 
+
+def run(connection):
+    """Run the migrations on ``connection``."""
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        process_revision_directives=process_revision_directives,
+        **CONFIGURE_ARGS,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
 
 def run_migrations_online():
-    """Run migrations in 'online' mode.
-
-    In this scenario we need to create an Engine
-    and associate a connection with the context.
-
-    """
-
-    # this callback is used to prevent an auto-migration from being generated
-    # when there are no changes to the schema
-    # reference: http://alembic.zzzcomputing.com/en/latest/cookbook.html
-    def process_revision_directives(context, revision, directives):
-        if getattr(config.cmd_opts, 'autogenerate', False):
-            script = directives[0]
-            if script.upgrade_ops.is_empty():
-                directives[:] = []
-                logger.info('No changes in schema detected.')
-
-    conf_args = current_app.extensions['migrate'].configure_args
-    if conf_args.get("process_revision_directives") is None:
-        conf_args["process_revision_directives"] = process_revision_directives
-
-    connectable = get_engine()
-
+    """Connect and migrate."""
+    given = config.attributes.get("connection")
+    if isinstance(given, Engine):
+        with given.begin() as connection:
+            run(connection)
+        return
+    if given is not None:
+        run(given)
+        return
+    engine = current_app.extensions["migrate"].db.engine
     try:
-        connection = connectable.connect()
+        connection = engine.connect()
     except OperationalError as error:
         # One clear line for the person at the terminal, not a traceback.
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-        url = connectable.url.render_as_string(hide_password=True)
+        url = engine.url.render_as_string(hide_password=True)
         raise SystemExit(f"Error: cannot reach the database {url}: {reason}") from None
-
     with connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
-
-        with context.begin_transaction():
-            context.run_migrations()
+        run(connection)
 
 
 if context.is_offline_mode():

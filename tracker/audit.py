@@ -194,3 +194,15 @@ def _status_change(session, action, before, after, note) -> StatusChange:
 @event.listens_for(Session, "after_rollback")
 def _forget_notes(session: Session) -> None:
     session.info.pop("change_notes", None)
+
+
+def _keep_old_value(target, value, oldvalue, initiator):
+    """No-op listener whose ``active_history`` makes SQLAlchemy load the value it replaces."""
+
+
+# Without active history, a change to an attribute expired by the last commit would be recorded
+# with no "before" value.
+for _model in AUDITED:
+    for _attr in inspect(_model).column_attrs:
+        if _attr.key not in SKIPPED:
+            event.listen(getattr(_model, _attr.key), "set", _keep_old_value, active_history=True)

@@ -1,0 +1,53 @@
+"""Configuration from the environment."""
+
+import pytest
+
+from tracker import create_app
+from tracker.config import load_config
+
+
+def test_production_needs_a_secret_key(tmp_path):
+    with pytest.raises(SystemExit) as error:
+        create_app(environ={"TRACKER_ENV": "production"})
+    assert str(error.value).startswith("Error: SECRET_KEY is not set")
+
+
+def test_development_gets_a_random_key_and_a_sqlite_file_in_the_instance_folder(tmp_path):
+    config = load_config(str(tmp_path / "instance"), {"TRACKER_ENV": "development"})
+    other = load_config(str(tmp_path / "instance"), {"TRACKER_ENV": "development"})
+    assert len(config["SECRET_KEY"]) == 64 and config["SECRET_KEY"] != other["SECRET_KEY"]
+    assert config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///" + str(tmp_path / "instance" / "tracker.sqlite")
+    assert config["REPORTS_DIR"] == str(tmp_path / "reports")
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:////tmp/x.sqlite", "sqlite:////tmp/x.sqlite"),
+    ],
+)
+def test_database_urls_use_psycopg_3(tmp_path, given, used):
+    config = load_config(str(tmp_path), {"TRACKER_ENV": "production", "SECRET_KEY": "k", "DATABASE_URL": given})
+    assert config["SQLALCHEMY_DATABASE_URI"] == used
+
+
+def test_an_unknown_environment_name_is_refused(tmp_path):
+    with pytest.raises(SystemExit) as error:
+        create_app(environ={"TRACKER_ENV": "staging", "SECRET_KEY": "k"})
+    assert "TRACKER_ENV must be production, development or testing" in str(error.value)
+
+
+def test_sqlite_enforces_foreign_keys_and_uses_wal(app):
+    from tracker.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            assert db.engine.dialect.driver == "psycopg"
+            return
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000

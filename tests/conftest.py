@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from tracker import create_app
@@ -141,10 +142,23 @@ def runner(app):
 
 
 @pytest.fixture
-def session(app):
-    """The app's database session inside an app context."""
+def session(app, database_url):
+    """A database session of the test's own, like a second process: no app context is pushed.
+
+    Requests made by the test client therefore start as fresh as in production, with nothing
+    cached from the test's own reads and writes.
+    """
+    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    with Session(engine, expire_on_commit=True) as session:
+        yield session
+    engine.dispose()
+
+
+@pytest.fixture
+def app_engine(app):
+    """The engine the app's requests use (to count their statements)."""
     with app.app_context():
-        yield db.session
+        return db.engine
 
 
 @pytest.fixture

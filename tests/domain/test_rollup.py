@@ -7,7 +7,6 @@ import pytest
 
 from tests import factories as f
 from tracker.domain.rollup import hour_rollup
-from tracker.extensions import db
 from tracker.models import AllocationKind
 
 
@@ -121,14 +120,14 @@ def test_a_year_without_allocation_or_entries_is_all_zero(session, scenario):
 
 def test_the_number_of_queries_does_not_grow_with_the_plan(session, scenario):
     plan, _actions, (alice, _bob), (p1, _p2) = scenario
-    with f.count_statements(db.engine) as small:
+    with f.count_statements(session.get_bind()) as small:
         hour_rollup(session, plan, 2025)
     for n in range(30):
         extra = f.action(session, p1, f"1.{n + 10}")
         f.budget(session, extra, 2025, "1")
         f.log(session, plan, alice, date(2025, 5, 5), "1", extra)
     session.commit()
-    with f.count_statements(db.engine) as large:
+    with f.count_statements(session.get_bind()) as large:
         r = hour_rollup(session, plan, 2025)
     assert r.planned == D("290.50")
     assert len(large) == len(small)

@@ -174,17 +174,33 @@ def iclei(app):
 def users(app, iclei, password_hash):
     """An admin, an editor and a viewer of ICLEI, and an admin of another organisation."""
     with app.app_context():
-        iclei_org = db.session.scalar(sa.select(Organisation).where(Organisation.name == "ICLEI European Secretariat"))
+        iclei_org = db.session.scalar(
+            sa.select(Organisation).where(Organisation.name == "ICLEI European Secretariat")
+        )
         other = Organisation(name="Ciudad de Guatemala", country="Guatemala", region=Region.LATIN_AMERICA)
         db.session.add(other)
         emails = {}
         for role in Role:
             email = f"{role.value}@iclei.test"
-            create_user(db.session, email=email, name=f"{role.value.title()} Person", role=role,
-                        password="", organisation=iclei_org, password_hash=password_hash)
+            create_user(
+                db.session,
+                email=email,
+                name=f"{role.value.title()} Person",
+                role=role,
+                password="",
+                organisation=iclei_org,
+                password_hash=password_hash,
+            )
             emails[role.value] = email
-        create_user(db.session, email="admin@guatemala.test", name="Other Admin", role=Role.ADMIN,
-                    password="", organisation=other, password_hash=password_hash)
+        create_user(
+            db.session,
+            email="admin@guatemala.test",
+            name="Other Admin",
+            role=Role.ADMIN,
+            password="",
+            organisation=other,
+            password_hash=password_hash,
+        )
         emails["other_admin"] = "admin@guatemala.test"
         db.session.commit()
         return emails

@@ -45,8 +45,9 @@ def pillar(session, plan, position, name=None) -> Pillar:
     return pillar
 
 
-def action(session, pillar, code, *, status=Status.ONGOING, start=2023, end=None,
-           cadence=Cadence.ONGOING, title=None) -> Action:
+def action(
+    session, pillar, code, *, status=Status.ONGOING, start=2023, end=None, cadence=Cadence.ONGOING, title=None
+) -> Action:
     action = Action(
         plan_id=pillar.plan_id,
         pillar=pillar,
@@ -65,20 +66,35 @@ def action(session, pillar, code, *, status=Status.ONGOING, start=2023, end=None
 
 
 def person(session, org, name, role=Role.EDITOR) -> User:
-    user = User(organisation=org, email=f"{name.lower()}@example.test", name=name, role=role,
-                password_hash="x")
+    user = User(
+        organisation=org, email=f"{name.lower()}@example.test", name=name, role=role, password_hash="x"
+    )
     session.add(user)
     session.flush()
     return user
 
 
 def allocate(session, plan, year, management, implementation) -> None:
-    session.add_all([
-        AllocationLine(plan=plan, year=year, position=1, kind=AllocationKind.MANAGEMENT,
-                       name="Overall management", hours=Decimal(management)),
-        AllocationLine(plan=plan, year=year, position=2, kind=AllocationKind.IMPLEMENTATION,
-                       name="Implementation", hours=Decimal(implementation)),
-    ])
+    session.add_all(
+        [
+            AllocationLine(
+                plan=plan,
+                year=year,
+                position=1,
+                kind=AllocationKind.MANAGEMENT,
+                name="Overall management",
+                hours=Decimal(management),
+            ),
+            AllocationLine(
+                plan=plan,
+                year=year,
+                position=2,
+                kind=AllocationKind.IMPLEMENTATION,
+                name="Implementation",
+                hours=Decimal(implementation),
+            ),
+        ]
+    )
 
 
 def budget(session, action, year, hours) -> None:
@@ -86,8 +102,14 @@ def budget(session, action, year, hours) -> None:
 
 
 def log(session, plan, who, day: date, hours, action=None, note="") -> TimeEntry:
-    entry = TimeEntry(plan_id=plan.id, action_id=action.id if action else None, user_id=who.id,
-                      spent_on=day, hours=Decimal(hours), note=note)
+    entry = TimeEntry(
+        plan_id=plan.id,
+        action_id=action.id if action else None,
+        user_id=who.id,
+        spent_on=day,
+        hours=Decimal(hours),
+        note=note,
+    )
     session.add(entry)
     return entry
 

@@ -26,8 +26,13 @@ def bearer(token):
 
 def test_plans(client, token, iclei):
     assert client.get("/api/v1/plans", headers=bearer(token)).json == [
-        {"id": iclei, "title": "Gender Mainstreaming Action Plan 2023-2026",
-         "organisation": "ICLEI European Secretariat", "start_year": 2023, "end_year": 2026}
+        {
+            "id": iclei,
+            "title": "Gender Mainstreaming Action Plan 2023-2026",
+            "organisation": "ICLEI European Secretariat",
+            "start_year": 2023,
+            "end_year": 2026,
+        }
     ]
 
 
@@ -35,13 +40,32 @@ def test_actions(client, token, session, iclei):
     actions = client.get(f"/api/v1/plans/{iclei}/actions", headers=bearer(token)).json
     assert [a["code"] for a in actions] == list(EXPECTED)
     first = actions[0]
-    assert set(first) == {"id", "code", "title", "pillar", "status", "late", "start_year", "end_year", "cadence",
-                          "timeline_text", "planned_hours", "logged_hours", "version"}
+    assert set(first) == {
+        "id",
+        "code",
+        "title",
+        "pillar",
+        "status",
+        "late",
+        "start_year",
+        "end_year",
+        "cadence",
+        "timeline_text",
+        "planned_hours",
+        "logged_hours",
+        "version",
+    }
     assert first["pillar"] == "1 Organisational actions"
     for action in actions:
         title, status, timeline, start, end, cadence = EXPECTED[action["code"]]
-        assert (action["title"], action["status"], action["timeline_text"], action["start_year"],
-                action["end_year"], action["cadence"]) == (title, status, timeline, start, end, cadence)
+        assert (
+            action["title"],
+            action["status"],
+            action["timeline_text"],
+            action["start_year"],
+            action["end_year"],
+            action["cadence"],
+        ) == (title, status, timeline, start, end, cadence)
     late = {a["code"] for a in actions if a["late"]}
     assert late == {"3.1.1", "3.1.6", "3.1.7", "3.2.5", "3.2.6", "3.4.2"}
     assert first["planned_hours"] == {"2023": 0.0, "2024": 0.0, "2025": 0.0, "2026": 0.0}
@@ -51,23 +75,68 @@ def test_actions(client, token, session, iclei):
 def test_hours(client, token, iclei):
     assert client.get(f"/api/v1/plans/{iclei}/hours?year=2025", headers=bearer(token)).json == {
         "year": 2025,
-        "allocated": {"total": 350.0, "lines": [
-            {"name": "Overall management", "kind": "management", "hours": 100.0},
-            {"name": "Development/Implementation of the action plan", "kind": "implementation", "hours": 250.0},
-        ]},
+        "allocated": {
+            "total": 350.0,
+            "lines": [
+                {"name": "Overall management", "kind": "management", "hours": 100.0},
+                {
+                    "name": "Development/Implementation of the action plan",
+                    "kind": "implementation",
+                    "hours": 250.0,
+                },
+            ],
+        },
         "planned": 0.0,
         "logged": {"total": 0.0, "management": 0.0, "actions": 0.0},
         "remaining": 350.0,
         "over_allocated": False,
         "by_kind": [
-            {"kind": "management", "allocated": 100.0, "planned": 0.0, "logged": 0.0, "remaining": 100.0, "over_allocated": False},
-            {"kind": "implementation", "allocated": 250.0, "planned": 0.0, "logged": 0.0, "remaining": 250.0, "over_allocated": False},
+            {
+                "kind": "management",
+                "allocated": 100.0,
+                "planned": 0.0,
+                "logged": 0.0,
+                "remaining": 100.0,
+                "over_allocated": False,
+            },
+            {
+                "kind": "implementation",
+                "allocated": 250.0,
+                "planned": 0.0,
+                "logged": 0.0,
+                "remaining": 250.0,
+                "over_allocated": False,
+            },
         ],
         "by_pillar": [
-            {"pillar": "1 Organisational actions", "planned": 0.0, "logged": 0.0, "remaining": 0.0, "over_allocated": False},
-            {"pillar": "2 Communication", "planned": 0.0, "logged": 0.0, "remaining": 0.0, "over_allocated": False},
-            {"pillar": "3 Training and capacity-building", "planned": 0.0, "logged": 0.0, "remaining": 0.0, "over_allocated": False},
-            {"pillar": "4 Monitoring and evaluation", "planned": 0.0, "logged": 0.0, "remaining": 0.0, "over_allocated": False},
+            {
+                "pillar": "1 Organisational actions",
+                "planned": 0.0,
+                "logged": 0.0,
+                "remaining": 0.0,
+                "over_allocated": False,
+            },
+            {
+                "pillar": "2 Communication",
+                "planned": 0.0,
+                "logged": 0.0,
+                "remaining": 0.0,
+                "over_allocated": False,
+            },
+            {
+                "pillar": "3 Training and capacity-building",
+                "planned": 0.0,
+                "logged": 0.0,
+                "remaining": 0.0,
+                "over_allocated": False,
+            },
+            {
+                "pillar": "4 Monitoring and evaluation",
+                "planned": 0.0,
+                "logged": 0.0,
+                "remaining": 0.0,
+                "over_allocated": False,
+            },
         ],
     }
 
@@ -84,7 +153,12 @@ def test_the_api_and_the_page_show_the_same_figures(client, auth, users, token, 
     f.log(session, plan, editor, date(2024, 2, 4), "9", webinar)
     session.commit()
     api = client.get(f"/api/v1/plans/{iclei}/hours?year=2025", headers=bearer(token)).json
-    assert (api["planned"], api["logged"]["total"], api["remaining"], api["over_allocated"]) == (270.5, 102.25, 247.75, True)
+    assert (api["planned"], api["logged"]["total"], api["remaining"], api["over_allocated"]) == (
+        270.5,
+        102.25,
+        247.75,
+        True,
+    )
     actions = {a["code"]: a for a in client.get(f"/api/v1/plans/{iclei}/actions", headers=bearer(token)).json}
     assert actions["3.2.6"]["logged_hours"] == {"2023": 0.0, "2024": 9.0, "2025": 0.0, "2026": 0.0}
     assert actions["3.2.3"]["planned_hours"]["2025"] == 180.0

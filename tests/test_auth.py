@@ -41,11 +41,16 @@ def test_wrong_password_and_unknown_email_get_the_same_message(client, auth, use
 
 
 def test_next_goes_only_to_paths_of_this_site(client, users):
-    ok = client.post("/signin?next=/actions/3", data={"email": users["viewer"], "password": "correct horse battery staple"})
+    ok = client.post(
+        "/signin?next=/actions/3", data={"email": users["viewer"], "password": "correct horse battery staple"}
+    )
     assert ok.location == "/actions/3"
     client.post("/signout")
     for target in ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"]:
-        response = client.post(f"/signin?next={target}", data={"email": users["viewer"], "password": "correct horse battery staple"})
+        response = client.post(
+            f"/signin?next={target}",
+            data={"email": users["viewer"], "password": "correct horse battery staple"},
+        )
         assert response.location == "/", target
         client.post("/signout")
 
@@ -73,13 +78,18 @@ def test_a_deactivated_user_is_signed_out_and_cannot_sign_in(app, client, auth, 
 
 def test_the_sign_in_form_needs_its_csrf_token(csrf_app, users):
     client = csrf_app.test_client()
-    response = client.post("/signin", data={"email": users["viewer"], "password": "correct horse battery staple"})
+    response = client.post(
+        "/signin", data={"email": users["viewer"], "password": "correct horse battery staple"}
+    )
     assert response.status_code == 400
     assert b"The form has expired" in response.data
     assert client.get("/plans").status_code == 302
     page = client.get("/signin")
     token = page.get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    signed_in = client.post("/signin", data={"email": users["viewer"], "password": "correct horse battery staple", "csrf_token": token})
+    signed_in = client.post(
+        "/signin",
+        data={"email": users["viewer"], "password": "correct horse battery staple", "csrf_token": token},
+    )
     assert signed_in.status_code == 302
 
 
@@ -93,6 +103,8 @@ def test_security_headers_on_every_response(client, iclei):
 
 
 def test_the_session_cookie_is_httponly_and_lax(client, users):
-    response = client.post("/signin", data={"email": users["viewer"], "password": "correct horse battery staple"})
+    response = client.post(
+        "/signin", data={"email": users["viewer"], "password": "correct horse battery staple"}
+    )
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie

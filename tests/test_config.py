@@ -30,7 +30,9 @@ def test_development_gets_a_random_key_and_a_sqlite_file_in_the_instance_folder(
     ],
 )
 def test_database_urls_use_psycopg_3(tmp_path, given, used):
-    config = load_config(str(tmp_path), {"TRACKER_ENV": "production", "SECRET_KEY": "k", "DATABASE_URL": given})
+    config = load_config(
+        str(tmp_path), {"TRACKER_ENV": "production", "SECRET_KEY": "k", "DATABASE_URL": given}
+    )
     assert config["SQLALCHEMY_DATABASE_URI"] == used
 
 

@@ -52,7 +52,10 @@ def test_each_changed_field_is_a_row_with_before_and_after(session, world):
     action.title = "New title"
     action.end_year = 2026
     session.commit()
-    changes = {row.field: (from_json(row.before), from_json(row.after)) for row in rows(session, "action", action.id)[1:]}
+    changes = {
+        row.field: (from_json(row.before), from_json(row.after))
+        for row in rows(session, "action", action.id)[1:]
+    }
     assert changes == {"title": ("Old title", "New title"), "end_year": (None, 2026)}
     assert action.version == 2
 
@@ -66,7 +69,11 @@ def test_a_status_change_keeps_its_note_in_both_places(session, world):
     note_change(action, "Kick-off meeting held")
     session.commit()
     [row] = [r for r in rows(session, "action", action.id) if r.field == "status"]
-    assert (from_json(row.before), from_json(row.after), row.note) == ("upcoming", "ongoing", "Kick-off meeting held")
+    assert (from_json(row.before), from_json(row.after), row.note) == (
+        "upcoming",
+        "ongoing",
+        "Kick-off meeting held",
+    )
     changes = session.scalars(
         sa.select(StatusChange).where(StatusChange.action_id == action.id).order_by(StatusChange.id)
     ).all()

@@ -13,39 +13,112 @@ from tracker.seeding import ICLEI_SEED, SeedError, load_plan, read_seed
 # The status of each action as derived from the plan's timeline wording (see seed/iclei.toml).
 EXPECTED = {
     "3.1.1": ("Development of a Gender Equality Plan (GEP)", "ongoing", "2023-25", 2023, 2025, "once"),
-    "3.1.2": ("Establishing relationships and collaboration with the Directors' Group and Senior Management Group", "ongoing", "ongoing since 2023", 2023, None, "ongoing"),
-    "3.1.3": ("Showcasing ICLEI's members' work on gender", "ongoing", "ongoing since 2023", 2023, None, "ongoing"),
+    "3.1.2": (
+        "Establishing relationships and collaboration with the Directors' Group and Senior Management Group",
+        "ongoing",
+        "ongoing since 2023",
+        2023,
+        None,
+        "ongoing",
+    ),
+    "3.1.3": (
+        "Showcasing ICLEI's members' work on gender",
+        "ongoing",
+        "ongoing since 2023",
+        2023,
+        None,
+        "ongoing",
+    ),
     "3.1.4": ("Internal collaboration", "ongoing", "ongoing since 2024", 2024, None, "ongoing"),
     "3.1.5": ("External collaboration", "ongoing", "ongoing since 2024", 2024, None, "ongoing"),
-    "3.1.6": ("Strategic project acquisition to support gender work in the organisation", "upcoming", "2025-2026", 2025, 2026, "once"),
-    "3.1.7": ("Positioning ICLEI as a gender-sensitive organisation", "upcoming", "2025-2026", 2025, 2026, "once"),
+    "3.1.6": (
+        "Strategic project acquisition to support gender work in the organisation",
+        "upcoming",
+        "2025-2026",
+        2025,
+        2026,
+        "once",
+    ),
+    "3.1.7": (
+        "Positioning ICLEI as a gender-sensitive organisation",
+        "upcoming",
+        "2025-2026",
+        2025,
+        2026,
+        "once",
+    ),
     "3.2.1": ("Staff contact and information", "ongoing", "ongoing since 2022", 2022, None, "ongoing"),
-    "3.2.2": ("Staff engagement in the GEP development and publication", "completed", "completed in 2025", 2025, 2025, "once"),
+    "3.2.2": (
+        "Staff engagement in the GEP development and publication",
+        "completed",
+        "completed in 2025",
+        2025,
+        2025,
+        "once",
+    ),
     "3.2.3": ("Gender Guidelines for Project Work", "ongoing", "ongoing since 2025", 2025, None, "ongoing"),
     "3.2.4": ("Gender Guidelines for the Workplace", "upcoming", "2026", 2026, 2026, "once"),
-    "3.2.5": ("Develop public gender mainstreaming statement and publicise it", "upcoming", "2025-2026", 2025, 2026, "once"),
+    "3.2.5": (
+        "Develop public gender mainstreaming statement and publicise it",
+        "upcoming",
+        "2025-2026",
+        2025,
+        2026,
+        "once",
+    ),
     "3.2.6": ("ICLEI member webinar", "ongoing", "yearly", 2023, None, "yearly"),
-    "3.3.1": ("Designing and conducting a gender training session for ICLEI ES staff", "completed", "completed in 2023", 2023, 2023, "once"),
+    "3.3.1": (
+        "Designing and conducting a gender training session for ICLEI ES staff",
+        "completed",
+        "completed in 2023",
+        2023,
+        2023,
+        "once",
+    ),
     "3.3.2": ("Gender training for management", "upcoming", "2026", 2026, 2026, "once"),
-    "3.4.1": ("ICLEI Gender Assessment Surveys", "ongoing", "once every 2 years", 2025, None, "every two years"),
-    "3.4.2": ("ICLEI regular gender assessment", "ongoing", "every two years starting from 2025", 2025, None, "every two years"),
+    "3.4.1": (
+        "ICLEI Gender Assessment Surveys",
+        "ongoing",
+        "once every 2 years",
+        2025,
+        None,
+        "every two years",
+    ),
+    "3.4.2": (
+        "ICLEI regular gender assessment",
+        "ongoing",
+        "every two years starting from 2025",
+        2025,
+        None,
+        "every two years",
+    ),
 }
 DOCUMENT = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "004_4f2bd708fb4f8686.txt"
 
 
 def test_the_plan_its_pillars_and_all_17_actions(session, iclei):
     plan = session.get(Plan, iclei)
-    assert (plan.title, plan.start_year, plan.end_year) == ("Gender Mainstreaming Action Plan 2023-2026", 2023, 2026)
-    assert (plan.organisation.name, plan.organisation.region) == ("ICLEI European Secretariat", Region.NORTH_AMERICA_AND_EUROPE)
+    assert (plan.title, plan.start_year, plan.end_year) == (
+        "Gender Mainstreaming Action Plan 2023-2026",
+        2023,
+        2026,
+    )
+    assert (plan.organisation.name, plan.organisation.region) == (
+        "ICLEI European Secretariat",
+        Region.NORTH_AMERICA_AND_EUROPE,
+    )
     assert [p.label for p in plan.pillars] == [
         "1 Organisational actions",
         "2 Communication",
         "3 Training and capacity-building",
         "4 Monitoring and evaluation",
     ]
-    actions = session.scalars(sa.select(Action).where(Action.plan_id == iclei).order_by(Action.position)).all()
+    actions = session.scalars(
+        sa.select(Action).where(Action.plan_id == iclei).order_by(Action.position)
+    ).all()
     assert {
-        a.code: (a.title, a.status.value, a.timeline_text, a.start_year, a.end_year, a.cadence.value) for a in actions
+        a.code: (a.title, a.status.value, a.timeline_text, a.start_year, a.end_year, a.cadence.value)
+        for a in actions
     } == EXPECTED
     assert [a.code for a in actions] == list(EXPECTED)
     assert all(a.pillar.position == int(a.code.split(".")[1]) for a in actions)
@@ -106,15 +179,28 @@ def broken_seed(tmp_path, old, new) -> Path:
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ('status = "ongoing"\nstatus_reason = "Rule 2: \\"ongoing since 2023\\"."', 'status = "done"\nstatus_reason = "x"',
-         "action 3.1.2: field 'status': 'done' is not one of completed, ongoing, upcoming"),
-        ('cadence = "yearly"', 'cadence = "monthly"', "action 3.2.6: field 'cadence': 'monthly' is not one of"),
-        ('start_year = 2026\nend_year = 2026\ncadence = "once"\nstatus = "upcoming"\nstatus_reason = "Rule 4: planned for 2026, after publication."\nresources_text = "graphic design',
-         'start_year = 2026\nend_year = 2024\ncadence = "once"\nstatus = "upcoming"\nstatus_reason = "Rule 4: planned for 2026, after publication."\nresources_text = "graphic design',
-         "action 3.2.4: field 'end_year': 2024 is before the start year 2026"),
+        (
+            'status = "ongoing"\nstatus_reason = "Rule 2: \\"ongoing since 2023\\"."',
+            'status = "done"\nstatus_reason = "x"',
+            "action 3.1.2: field 'status': 'done' is not one of completed, ongoing, upcoming",
+        ),
+        (
+            'cadence = "yearly"',
+            'cadence = "monthly"',
+            "action 3.2.6: field 'cadence': 'monthly' is not one of",
+        ),
+        (
+            'start_year = 2026\nend_year = 2026\ncadence = "once"\nstatus = "upcoming"\nstatus_reason = "Rule 4: planned for 2026, after publication."\nresources_text = "graphic design',
+            'start_year = 2026\nend_year = 2024\ncadence = "once"\nstatus = "upcoming"\nstatus_reason = "Rule 4: planned for 2026, after publication."\nresources_text = "graphic design',
+            "action 3.2.4: field 'end_year': 2024 is before the start year 2026",
+        ),
         ('code = "3.1.5"', 'code = "3.1.4"', "action 3.1.4: field 'code': 3.1.4 is listed twice"),
         ('title = "Internal collaboration"', 'title = ""', "action 3.1.4: field 'title': must not be empty"),
-        ('code = "3.3.2"\npillar = 3', 'code = "3.3.2"\npillar = 9', "action 3.3.2: field 'pillar': 9 is not one of the plan's pillars"),
+        (
+            'code = "3.3.2"\npillar = 3',
+            'code = "3.3.2"\npillar = 9',
+            "action 3.3.2: field 'pillar': 9 is not one of the plan's pillars",
+        ),
         ('hours = "250"', 'hours = "lots"', "field 'hours': 'lots' is not a number of hours"),
     ],
 )
@@ -122,7 +208,9 @@ def test_a_bad_seed_file_names_the_file_action_and_field(tmp_path, old, new, exp
     path = broken_seed(tmp_path, old, new)
     with pytest.raises(SeedError) as error:
         read_seed(path)
-    assert any(problem.startswith(str(path)) and expected in problem for problem in error.value.problems), error.value.problems
+    assert any(problem.startswith(str(path)) and expected in problem for problem in error.value.problems), (
+        error.value.problems
+    )
 
 
 def test_the_seed_command_loads_nothing_from_a_bad_file(app, runner, session, tmp_path):
@@ -149,10 +237,11 @@ def test_demo_adds_accounts_of_each_role_that_can_sign_in(app, runner, session, 
     assert "admin@example.org" in result.output and "viewer@example.org" in result.output
     roles = set(session.scalars(sa.select(User.role)))
     assert {r.value for r in roles} == {"admin", "editor", "viewer"}
-    response = client.post("/signin", data={"email": "viewer@example.org", "password": "gender-equality-demo"})
+    response = client.post(
+        "/signin", data={"email": "viewer@example.org", "password": "gender-equality-demo"}
+    )
     assert response.status_code == 302
     # A second run neither fails nor duplicates hours.
-
 
     entries = session.scalar(sa.select(sa.func.count()).select_from(TimeEntry))
     assert entries > 0

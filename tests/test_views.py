@@ -17,8 +17,18 @@ def text(response) -> str:
 def test_the_plan_pillar_by_pillar_with_every_action(client, auth, users, iclei):
     auth.login(users["viewer"])
     page = text(client.get(f"/plans/{iclei}?year=2025"))
-    headings = [m.start() for m in (re.search(re.escape(h), page) for h in [
-        "1. Organisational actions", "2. Communication", "3. Training and capacity-building", "4. Monitoring and evaluation"])]
+    headings = [
+        m.start()
+        for m in (
+            re.search(re.escape(h), page)
+            for h in [
+                "1. Organisational actions",
+                "2. Communication",
+                "3. Training and capacity-building",
+                "4. Monitoring and evaluation",
+            ]
+        )
+    ]
     assert headings == sorted(headings)
     for code, (title, status, timeline, *_rest) in EXPECTED.items():
         title_html = title.replace("'", "&#39;")
@@ -68,7 +78,10 @@ def test_a_bad_year_is_a_400_naming_the_field(client, auth, users, iclei):
     response = client.get(f"/plans/{iclei}?year=twenty")
     assert response.status_code == 400 and b"year: twenty is not a year." in response.data
     response = client.get(f"/plans/{iclei}?year=2031")
-    assert response.status_code == 400 and b"year: 2031 is outside the plan&#39;s period 2023-2026." in response.data
+    assert (
+        response.status_code == 400
+        and b"year: 2031 is outside the plan&#39;s period 2023-2026." in response.data
+    )
 
 
 def test_the_action_page_has_every_field_its_occurrences_and_history(client, auth, users, session):

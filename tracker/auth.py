@@ -121,6 +121,3 @@ def init_app(app: Flask) -> None:
     def _record_actor() -> None:
         if current_user.is_authenticated:
             set_actor(db.session, current_user.id)
-
-
-

@@ -17,7 +17,7 @@ from tracker.database import describe_url
 from tracker.domain.accounts import AccountError, create_token, create_user, find_organisation
 from tracker.extensions import db
 from tracker.models import User
-from tracker.seeding import ICLEI_SEED, SeedError, load_demo, load_plan
+from tracker.seeding import DEMO_PASSWORD, ICLEI_SEED, SeedError, load_demo, load_plan
 
 seed_cli = AppGroup("seed", help="Load the ICLEI plan, or demo data to try the app with.")
 user_cli = AppGroup("user", help="Manage users.")
@@ -65,7 +65,9 @@ def seed_iclei(path: Path) -> None:
     db.session.commit()
     added = ", ".join(f"{n} {what}" for what, n in result.added.items()) or "nothing"
     present = ", ".join(f"{n} {what}" for what, n in result.present.items()) or "nothing"
-    click.echo(f"Loaded '{result.plan.title}' (plan id {result.plan.id}): added {added}; already present: {present}.")
+    click.echo(
+        f"Loaded '{result.plan.title}' (plan id {result.plan.id}): added {added}; already present: {present}."
+    )
 
 
 @seed_cli.command("demo")
@@ -73,17 +75,13 @@ def seed_iclei(path: Path) -> None:
 def seed_demo() -> None:
     """Add demo users of each role, hours and history to the ICLEI plan (never in production)."""
     if current_app.config["TRACKER_ENV"] == "production":
-        raise click.ClickException(
-            "refusing to add demo accounts in production (TRACKER_ENV=production)."
-        )
+        raise click.ClickException("refusing to add demo accounts in production (TRACKER_ENV=production).")
     result = load_plan(db.session)
 
-
-    password = os.environ.get("TRACKER_DEMO_PASSWORD") or None
-    accounts = load_demo(db.session, result.plan, today(), **({"password": password} if password else {}))
+    password = os.environ.get("TRACKER_DEMO_PASSWORD") or DEMO_PASSWORD
+    accounts = load_demo(db.session, result.plan, today(), password)
     db.session.commit()
-    shown = password or "gender-equality-demo"
-    click.echo("Demo accounts (password for each: %s):" % shown)
+    click.echo(f"Demo accounts (password for each: {password}):")
     for email, role in accounts:
         click.echo(f"  {role:<7} {email}")
 
@@ -101,9 +99,7 @@ def user_create(email: str, name: str, role: str, organisation: str | None) -> N
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         org = find_organisation(db.session, organisation)
-        user = create_user(
-            db.session, email=email, name=name, role=role, password=password, organisation=org
-        )
+        user = create_user(db.session, email=email, name=name, role=role, password=password, organisation=org)
         db.session.commit()
     except AccountError as error:
         db.session.rollback()
@@ -131,5 +127,3 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(user_cli)
     app.cli.add_command(token_cli)
-
-

@@ -24,7 +24,7 @@ def normalise_database_url(url: str) -> str:
     """Send plain ``postgresql://`` and ``postgres://`` URLs to psycopg 3, the driver we install."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -38,9 +38,7 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
     env = os.environ if environ is None else environ
     mode = env.get("TRACKER_ENV", "production").strip().lower()
     if mode not in {"production", "development", "testing"}:
-        raise ConfigError(
-            f"TRACKER_ENV must be production, development or testing, not {mode!r}."
-        )
+        raise ConfigError(f"TRACKER_ENV must be production, development or testing, not {mode!r}.")
     secret = env.get("SECRET_KEY", "")
     if not secret:
         if mode == "production":

@@ -165,9 +165,7 @@ def read_seed(path: Path) -> dict:
         elif position in positions:
             check.problem(where, "position", f"pillar {position} is listed twice")
         positions.add(position)
-        data["pillars"].append(
-            {"position": position, "name": check.text(pillar, where, "name", limit=200)}
-        )
+        data["pillars"].append({"position": position, "name": check.text(pillar, where, "name", limit=200)})
     if not data["pillars"]:
         check.problem("plan", "pillars", "the plan has no pillars")
 
@@ -248,9 +246,7 @@ def load_plan(session: Session, path: Path = ICLEI_SEED) -> SeedResult:
     """Load the plan of a seed file; the caller commits. Existing records are left untouched."""
     data = read_seed(path)
     org_data = data["organisation"]
-    organisation = session.scalar(
-        sa.select(Organisation).where(Organisation.name == org_data["name"])
-    )
+    organisation = session.scalar(sa.select(Organisation).where(Organisation.name == org_data["name"]))
     if organisation is None:
         organisation = Organisation(**org_data)
         session.add(organisation)
@@ -285,8 +281,7 @@ def load_plan(session: Session, path: Path = ICLEI_SEED) -> SeedResult:
     session.flush()
 
     actions = {
-        action.code: action
-        for action in session.scalars(sa.select(Action).where(Action.plan_id == plan.id))
+        action.code: action for action in session.scalars(sa.select(Action).where(Action.plan_id == plan.id))
     }
     for action_data in data["actions"]:
         exists = action_data["code"] in actions
@@ -317,7 +312,9 @@ DEMO_USERS = [
 ]
 
 
-def load_demo(session: Session, plan: Plan, today: date, password: str = DEMO_PASSWORD) -> list[tuple[str, str]]:
+def load_demo(
+    session: Session, plan: Plan, today: date, password: str = DEMO_PASSWORD
+) -> list[tuple[str, str]]:
     """Demo users of each role, budgets, logged hours and some history; the caller commits.
 
     Idempotent: the users' passwords are reset to ``password`` on every run (so the printed
@@ -375,11 +372,10 @@ def _demo_activity(session: Session, plan: Plan, users: list[User], today: date)
                     hours=line.hours,
                 )
             )
+
     def active_in(year: int) -> list[Action]:
         return [
-            action
-            for action in actions
-            if action.start_year <= year <= (action.end_year or plan.end_year)
+            action for action in actions if action.start_year <= year <= (action.end_year or plan.end_year)
         ]
 
     # Budgets for the actions active in 2025 and 2026.
@@ -395,7 +391,7 @@ def _demo_activity(session: Session, plan: Plan, users: list[User], today: date)
     while day <= today and day.year in plan.years:
         for person in people:
             if rng.random() < 0.45:
-                action = rng.choice(active_in(day.year) + [None, None])
+                action = rng.choice([*active_in(day.year), None, None])
                 session.add(
                     TimeEntry(
                         plan_id=plan.id,
@@ -403,9 +399,7 @@ def _demo_activity(session: Session, plan: Plan, users: list[User], today: date)
                         user_id=person.id,
                         spent_on=day,
                         hours=Decimal(rng.choice(["0.5", "1", "1.5", "2", "2.5", "3"])),
-                        note=rng.choice(
-                            ["Meeting", "Drafting", "Preparation", "Follow-up", "Review", ""]
-                        ),
+                        note=rng.choice(["Meeting", "Drafting", "Preparation", "Follow-up", "Review", ""]),
                     )
                 )
         day += timedelta(days=rng.choice([3, 4, 5]))
@@ -415,8 +409,8 @@ def _demo_activity(session: Session, plan: Plan, users: list[User], today: date)
         return datetime(year, month, day_, 10, 0, tzinfo=UTC)
 
     history = [
-        (at(2025, 11, 18), editor, "3.2.6", "occurrence", 2025, "Webinar held with three member cities."),
-        (at(2026, 2, 10), editor2, "3.1.6", Status.ONGOING, None, "Horizon Europe call identified; consortium talks begun."),
+        (at(2025, 11, 18), editor, "3.2.6", "occurrence", 2025, "Webinar held with 3 member cities."),
+        (at(2026, 2, 10), editor2, "3.1.6", Status.ONGOING, None, "Horizon Europe call found."),
         (at(2026, 4, 2), editor, "3.2.4", Status.ONGOING, None, "Drafting started with graphic design."),
         (at(2026, 6, 15), editor, "3.2.5", Status.ONGOING, None, "RexCom testimonials being collected."),
     ]

@@ -8,8 +8,8 @@ from flask_login import current_user, login_required
 
 from tracker.clock import today
 from tracker.domain.history import action_history
-from tracker.domain.plans import action_occurrences, plan_overview, plans_of
 from tracker.domain.late import late_reasons
+from tracker.domain.plans import action_occurrences, plan_overview, plans_of
 from tracker.extensions import db
 from tracker.models import TimeEntry
 from tracker.web import action_or_404, plan_or_404, requested_year

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from tracker.domain.late import LateReason, Lateness, is_late, late_reasons
+from tracker.domain.late import Lateness, LateReason, is_late, late_reasons
 from tracker.domain.timeline import OccurrenceState
 from tracker.models import Status
 

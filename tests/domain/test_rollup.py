@@ -58,10 +58,17 @@ def test_by_allocation_kind(session, scenario):
     management = r.by_kind[AllocationKind.MANAGEMENT]
     implementation = r.by_kind[AllocationKind.IMPLEMENTATION]
     assert (management.allocated, management.planned, management.logged, management.remaining) == (
-        D("100.00"), D("0.00"), D("4.50"), D("95.50"))
+        D("100.00"),
+        D("0.00"),
+        D("4.50"),
+        D("95.50"),
+    )
     assert not management.over_allocated
     assert (implementation.planned, implementation.logged, implementation.remaining) == (
-        D("260.50"), D("4.50"), D("245.50"))
+        D("260.50"),
+        D("4.50"),
+        D("245.50"),
+    )
     assert implementation.over_allocated
 
 
@@ -73,7 +80,10 @@ def test_by_pillar_and_action(session, scenario):
         (p2.id, D("60.00"), D("0.00"), D("60.00")),
     ]
     assert (r.action(a.id).planned, r.action(a.id).logged, r.action(a.id).remaining) == (
-        D("120.00"), D("3.75"), D("116.25"))
+        D("120.00"),
+        D("3.75"),
+        D("116.25"),
+    )
     assert r.action(c.id).logged == D("0.00")
 
 
@@ -115,7 +125,12 @@ def test_a_year_without_allocation_or_entries_is_all_zero(session, scenario):
     plan, *_ = scenario
     r = hour_rollup(session, plan, 2023)
     assert (r.allocated, r.planned, r.logged, r.remaining, r.over_allocated) == (
-        D("0"), D("0"), D("0"), D("0"), False)
+        D("0"),
+        D("0"),
+        D("0"),
+        D("0"),
+        False,
+    )
 
 
 def test_the_number_of_queries_does_not_grow_with_the_plan(session, scenario):

@@ -39,9 +39,7 @@ def hash_password(password: str) -> str:
 def check_password(password: str) -> None:
     """Raise :class:`AccountError` if ``password`` is too weak to accept."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(
-            "password", f"must be at least {MIN_PASSWORD_LENGTH} characters long"
-        )
+        raise AccountError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters long")
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
@@ -125,9 +123,7 @@ def create_token(session: Session, user: User, name: str = "") -> tuple[ApiToken
 def user_for_token(session: Session, token: str) -> User | None:
     """The active user a live token belongs to, or ``None``."""
     row = session.scalar(
-        sa.select(ApiToken).where(
-            ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None)
-        )
+        sa.select(ApiToken).where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None))
     )
     if row is None or not row.user.active:
         return None

@@ -36,12 +36,8 @@ def action_history(session: Session, action: Action) -> list[HistoryItem]:
         .where(
             sa.or_(
                 sa.and_(HistoryEntry.entity == "action", HistoryEntry.entity_id == action.id),
-                sa.and_(
-                    HistoryEntry.entity == "occurrence", HistoryEntry.entity_id.in_(occurrence_ids)
-                ),
-                sa.and_(
-                    HistoryEntry.entity == "planned_hours", HistoryEntry.entity_id.in_(planned_ids)
-                ),
+                sa.and_(HistoryEntry.entity == "occurrence", HistoryEntry.entity_id.in_(occurrence_ids)),
+                sa.and_(HistoryEntry.entity == "planned_hours", HistoryEntry.entity_id.in_(planned_ids)),
             )
         )
         .options(selectinload(HistoryEntry.user))

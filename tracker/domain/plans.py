@@ -33,9 +33,7 @@ def plans_of(session: Session, organisation_id: int) -> list[Plan]:
 
 def plan_of(session: Session, organisation_id: int, plan_id: int) -> Plan | None:
     """The plan ``plan_id`` if ``organisation_id`` owns it; another's plan is as good as absent."""
-    return session.scalar(
-        sa.select(Plan).where(Plan.id == plan_id, Plan.organisation_id == organisation_id)
-    )
+    return session.scalar(sa.select(Plan).where(Plan.id == plan_id, Plan.organisation_id == organisation_id))
 
 
 def action_of(session: Session, organisation_id: int, action_id: int) -> Action | None:
@@ -53,9 +51,7 @@ def action_occurrences(action: Action, plan: Plan) -> list[OccurrenceState]:
     years = occurrence_years(
         action.cadence, action.start_year, action.end_year, plan.start_year, plan.end_year
     )
-    return occurrence_states(
-        years, ((mark.year, mark.done, mark.note) for mark in action.occurrences)
-    )
+    return occurrence_states(years, ((mark.year, mark.done, mark.note) for mark in action.occurrences))
 
 
 @dataclass(frozen=True)
@@ -111,9 +107,7 @@ def plan_overview(session: Session, plan: Plan, year: int, on: date) -> PlanOver
                 action=action,
                 pillar=pillar_by_id[action.pillar_id],
                 occurrences=occurrences,
-                late=late_reasons(
-                    action.status, action.start_year, action.end_year, occurrences, on
-                ),
+                late=late_reasons(action.status, action.start_year, action.end_year, occurrences, on),
                 hours=rollup.action(action.id),
             )
         )
@@ -146,5 +140,3 @@ def hours_by_year(
     ):
         logged[action_id][int(year)] = hours or ZERO
     return planned, logged
-
-

@@ -184,9 +184,7 @@ def hour_rollup(session: Session, plan: Plan, year: int) -> HourRollup:
     }
 
     pillar_of: dict[int, int] = dict(
-        session.execute(
-            sa.select(Action.id, Action.pillar_id).where(Action.plan_id == plan.id)
-        ).all()
+        session.execute(sa.select(Action.id, Action.pillar_id).where(Action.plan_id == plan.id)).all()
     )
     pillar_planned: dict[int, Decimal] = defaultdict(lambda: ZERO)
     pillar_logged: dict[int, Decimal] = defaultdict(lambda: ZERO)

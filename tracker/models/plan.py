@@ -121,9 +121,7 @@ class Action(Versioned, Timestamped, Base):
     __table_args__ = (
         sa.UniqueConstraint("plan_id", "code"),
         sa.CheckConstraint("end_year IS NULL OR end_year >= start_year", name="timeline"),
-        sa.CheckConstraint(
-            "(resources_amount IS NULL) = (resources_currency IS NULL)", name="money"
-        ),
+        sa.CheckConstraint("(resources_amount IS NULL) = (resources_currency IS NULL)", name="money"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -147,9 +145,7 @@ class Action(Versioned, Timestamped, Base):
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     pillar: Mapped[Pillar] = relationship(back_populates="actions")
-    occurrences: Mapped[list[Occurrence]] = relationship(
-        back_populates="action", order_by="Occurrence.year"
-    )
+    occurrences: Mapped[list[Occurrence]] = relationship(back_populates="action", order_by="Occurrence.year")
     planned_hours: Mapped[list[PlannedHours]] = relationship(
         back_populates="action", order_by="PlannedHours.year"
     )

@@ -96,7 +96,7 @@ def test_the_action_page_has_every_field_its_occurrences_and_history(client, aut
     for year in (2023, 2024, 2025, 2026):
         assert f"{year} ○ not done" in page
     assert "The 2023 occurrence is not done." in page
-    assert "system: created this action Rule 3:" in page
+    assert "system: created the action Rule 3:" in page
 
 
 def test_the_survey_page_shows_its_done_occurrence(client, auth, users, session):

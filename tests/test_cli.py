@@ -130,3 +130,13 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_the_web_app_answers_503_when_the_database_is_unreachable(tmp_path):
+    app = make_app("postgresql+psycopg://postgres@127.0.0.1:1/nowhere", tmp_path)
+    client = app.test_client()
+    page = client.post("/signin", data={"email": "a@b.org", "password": "whatever password"})
+    assert page.status_code == 503
+    assert b"The database cannot be reached just now." in page.data
+    api = client.get("/api/v1/plans", headers={"Authorization": "Bearer gap_x"})
+    assert api.status_code == 503 and api.json["error"] == "Database unavailable"

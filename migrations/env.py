@@ -11,6 +11,7 @@ from alembic import context
 from flask import current_app
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.types import TypeDecorator
 
 from tracker.models import Base
 
@@ -20,9 +21,19 @@ if config.config_file_name is not None and not config.attributes.get("connection
 logger = logging.getLogger("alembic.env")
 
 target_metadata = Base.metadata
+
+
 # Batch mode lets SQLite alter tables by copying them; the naming convention keeps their
 # constraints' names the same as on PostgreSQL.
-CONFIGURE_ARGS = {"render_as_batch": True, "compare_type": True}
+def render_item(type_, obj, autogen_context):
+    """Write the tracker's column types as the plain SQL types they store, so that revisions
+    never import application code that may change after them."""
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False
+
+
+CONFIGURE_ARGS = {"render_as_batch": True, "compare_type": True, "render_item": render_item}
 
 
 def process_revision_directives(context_, revision, directives):

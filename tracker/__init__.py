@@ -28,7 +28,8 @@ def create_app(test_config: dict | None = None, environ: dict[str, str] | None =
         app.config.from_mapping(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from tracker import auth, database, errors, i18n, security
+    from tracker import auth, database, errors, i18n, permissions, security
+    from tracker.admin import bp as admin_bp
     from tracker.api import bp as api_bp
     from tracker.auth import bp as auth_bp
     from tracker.cli import init_app as init_cli
@@ -37,10 +38,12 @@ def create_app(test_config: dict | None = None, environ: dict[str, str] | None =
     database.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
+    permissions.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(views_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(admin_bp)
     init_cli(app)
     return app

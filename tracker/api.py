@@ -8,13 +8,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Blueprint, jsonify, request
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from tracker.clock import today
 from tracker.domain.plans import hours_by_year, plan_overview, plans_of
 from tracker.domain.rollup import HourRollup, hour_rollup
 from tracker.extensions import db
 from tracker.models import AllocationKind
+from tracker.permissions import Need, requires
 from tracker.web import plan_or_404, requested_year
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -26,7 +27,7 @@ def hours(value: Decimal) -> float:
 
 
 @bp.get("/plans")
-@login_required
+@requires(Need.READ)
 def plans():
     """The plans of the caller's organisation."""
     return jsonify(
@@ -44,7 +45,7 @@ def plans():
 
 
 @bp.get("/plans/<int:plan_id>/actions")
-@login_required
+@requires(Need.READ)
 def actions(plan_id: int):
     """Every action of a plan, late as of today, with planned and logged hours by year."""
     plan = plan_or_404(plan_id)
@@ -124,7 +125,7 @@ _KIND_ORDER = {AllocationKind.MANAGEMENT: 0, AllocationKind.IMPLEMENTATION: 1}
 
 
 @bp.get("/plans/<int:plan_id>/hours")
-@login_required
+@requires(Need.READ)
 def plan_hours(plan_id: int):
     """The hour roll-up of one year (``?year=``, default this year)."""
     plan = plan_or_404(plan_id)

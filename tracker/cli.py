@@ -14,9 +14,17 @@ from sqlalchemy.exc import OperationalError
 
 from tracker.clock import today
 from tracker.database import describe_url
-from tracker.domain.accounts import AccountError, create_token, create_user, find_organisation
+from tracker.domain.accounts import (
+    AccountError,
+    create_token,
+    create_user,
+    find_organisation,
+    revoke_token,
+    tokens_of,
+)
+from tracker.domain.security import record_event
 from tracker.extensions import db
-from tracker.models import User
+from tracker.models import ApiToken, SecurityEventKind, User
 from tracker.seeding import DEMO_PASSWORD, ICLEI_SEED, SeedError, load_demo, load_plan
 
 seed_cli = AppGroup("seed", help="Load the ICLEI plan, or demo data to try the app with.")
@@ -116,10 +124,51 @@ def token_create(email: str, name: str) -> None:
     user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
     if user is None:
         raise click.ClickException(f"email: no user has the email {email}")
-    _row, token = create_token(db.session, user, name)
+    row, token = create_token(db.session, user, name)
+    db.session.flush()
+    record_event(db.session, SecurityEventKind.TOKEN_CREATED, user=user, detail=f"token {row.id} (command)")
     db.session.commit()
     click.echo(f"API token for {user.email} (shown once; keep it secret):")
     click.echo(token)
+
+
+@token_cli.command("list")
+@click.option("--email", default=None, help="Only this user's tokens.")
+@click.option("--organisation", default=None, help="Needed when the instance holds several.")
+@needs_database
+def token_list(email: str | None, organisation: str | None) -> None:
+    """List API tokens: id, user, name, created, last used, and whether revoked."""
+    try:
+        org = find_organisation(db.session, organisation)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    rows = tokens_of(db.session, org.id, email)
+    if not rows:
+        click.echo("No tokens.")
+    for row in rows:
+        state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
+        used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never"
+        click.echo(
+            f"{row.id:>5}  {row.user.email:<30} {row.name or '-':<20} "
+            f"created {row.created_at:%Y-%m-%d}  last used {used}  {state}"
+        )
+
+
+@token_cli.command("revoke")
+@click.argument("token_id", type=int)
+@needs_database
+def token_revoke(token_id: int) -> None:
+    """Revoke the token with this id (see `token list`): calls with it get 401 from now on."""
+    row = db.session.get(ApiToken, token_id)
+    if row is None:
+        raise click.ClickException(f"token: there is no token {token_id}")
+    if not revoke_token(row):
+        click.echo(f"Token {token_id} was already revoked.")
+        return
+    detail = f"token {row.id} (command)"
+    record_event(db.session, SecurityEventKind.TOKEN_REVOKED, user=row.user, detail=detail)
+    db.session.commit()
+    click.echo(f"Revoked token {token_id} of {row.user.email}.")
 
 
 def init_app(app: Flask) -> None:

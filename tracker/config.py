@@ -70,6 +70,12 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "BABEL_DEFAULT_TIMEZONE": env.get("BABEL_DEFAULT_TIMEZONE", "UTC"),
         "WTF_CSRF_TIME_LIMIT": None,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
+        "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", "30")),
+        "SESSION_MAX_HOURS": int(env.get("SESSION_MAX_HOURS", "12")),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "tracker"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SIGNIN_FAILURE_LIMIT": env.get("SIGNIN_FAILURE_LIMIT", "10 per 15 minutes"),
     }
 
 

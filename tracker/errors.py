@@ -25,6 +25,19 @@ def _render(status: int, title: str, message: str):
     return render_template("error.html", status=status, title=title, message=message), status
 
 
+def _record_forbidden() -> None:
+    """Every 403 is a security event: someone tried what their role does not allow."""
+    from flask_login import current_user
+
+    from tracker.auth import event
+    from tracker.models import SecurityEventKind
+
+    db.session.rollback()
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    event(SecurityEventKind.FORBIDDEN, user, detail=f"{request.method} {request.endpoint}")
+    db.session.commit()
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers."""
 
@@ -45,7 +58,10 @@ def init_app(app: Flask) -> None:
             404: _("There is nothing here, or you may not see it."),
             405: _("This address does not accept that method."),
             413: _("The request is larger than this site accepts."),
+            429: _("Too many failed sign-ins. Wait a few minutes, then try again."),
         }
+        if error.code == 403:
+            _record_forbidden()
         message = error.description if error.code == 400 and error.description else None
         return _render(
             error.code or 500,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from tracker.extensions import csrf
+from tracker.extensions import csrf, limiter
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -21,8 +21,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def init_app(app: Flask) -> None:
-    """Protect forms with CSRF tokens and send the security headers."""
+    """Protect forms with CSRF tokens, throttle sign-ins, and send the security headers."""
     csrf.init_app(app)
+    limiter.init_app(app)
 
     @app.after_request
     def _headers(response):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from tracker.clock import today
 from tracker.domain.history import action_history
@@ -12,13 +12,14 @@ from tracker.domain.late import late_reasons
 from tracker.domain.plans import action_occurrences, plan_overview, plans_of
 from tracker.extensions import db
 from tracker.models import TimeEntry
+from tracker.permissions import Need, requires
 from tracker.web import action_or_404, plan_or_404, requested_year
 
 bp = Blueprint("views", __name__)
 
 
 @bp.route("/")
-@login_required
+@requires(Need.READ)
 def index():
     """Straight to the plan when the organisation has one; else the list."""
     plans = plans_of(db.session, current_user.organisation_id)
@@ -28,14 +29,14 @@ def index():
 
 
 @bp.route("/plans")
-@login_required
+@requires(Need.READ)
 def plans():
     """The organisation's plans."""
     return render_template("plans/list.html", plans=plans_of(db.session, current_user.organisation_id))
 
 
 @bp.route("/plans/<int:plan_id>")
-@login_required
+@requires(Need.READ)
 def plan(plan_id: int):
     """A plan, pillar by pillar, with this year's hours."""
     plan = plan_or_404(plan_id)
@@ -45,7 +46,7 @@ def plan(plan_id: int):
 
 
 @bp.route("/actions/<int:action_id>")
-@login_required
+@requires(Need.READ)
 def action(action_id: int):
     """An action with all its fields, its occurrences, its hours by year and its history."""
     action = action_or_404(action_id)

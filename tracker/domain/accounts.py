@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from tracker.models import ApiToken, Organisation, Role, User, utcnow
+from tracker.models.user import new_session_nonce
 
 MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024
 TOKEN_PREFIX = "gap_"
 # Checked when the email is unknown, so that a wrong email costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not a real password, only for timing")
+# The method and parameters werkzeug uses today, e.g. "scrypt:32768:8:1".
+_CURRENT_METHOD = _DUMMY_HASH.split("$", 1)[0]
 
 
 class AccountError(ValueError):
@@ -36,10 +42,27 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password)
 
 
-def check_password(password: str) -> None:
-    """Raise :class:`AccountError` if ``password`` is too weak to accept."""
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords of zxcvbn's frequency list, lower-cased."""
+    return frozenset(word.lower() for word in FREQUENCY_LISTS["passwords"])
+
+
+def check_password(password: str, email: str = "") -> None:
+    """Raise :class:`AccountError` if ``password`` is too weak to accept (OWASP ASVS V6.2)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters long")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError("password", f"must be at most {MAX_PASSWORD_LENGTH} characters long")
+    if password.lower() in common_passwords():
+        raise AccountError("password", "is one of the most common passwords: choose another")
+    if email and password.strip().lower() == normalise_email(email):
+        raise AccountError("password", "must not be your email address")
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Whether a hash was made with other parameters than the current default."""
+    return password_hash.split("$", 1)[0] != _CURRENT_METHOD
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
@@ -50,6 +73,9 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         return None
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
+    if needs_rehash(user.password_hash):
+        # The parameters have changed since this hash was made: upgrade it now we know the password.
+        user.password_hash = hash_password(password)
     return user
 
 
@@ -94,7 +120,7 @@ def create_user(
     if session.scalar(sa.select(User.id).where(User.email == email)) is not None:
         raise AccountError("email", f"{email} already has an account")
     if password_hash is None:
-        check_password(password)
+        check_password(password, email)
         password_hash = hash_password(password)
     user = User(
         email=email,
@@ -129,3 +155,65 @@ def user_for_token(session: Session, token: str) -> User | None:
         return None
     row.last_used_at = utcnow()
     return row.user
+
+
+def active_admins(session: Session, organisation_id: int) -> int:
+    """How many active admins an organisation has."""
+    return session.scalar(
+        sa.select(sa.func.count())
+        .select_from(User)
+        .where(User.organisation_id == organisation_id, User.role == Role.ADMIN, User.active)
+    )
+
+
+def _keep_an_admin(session: Session, user: User) -> None:
+    if user.role is Role.ADMIN and user.active and active_admins(session, user.organisation_id) <= 1:
+        raise AccountError("role", "this is the organisation's last admin: make someone else admin first")
+
+
+def change_role(session: Session, user: User, role: Role | str) -> None:
+    """Give ``user`` another role; the last active admin keeps theirs."""
+    try:
+        role = Role(role)
+    except ValueError:
+        raise AccountError("role", "must be one of admin, editor, viewer") from None
+    if role is not Role.ADMIN:
+        _keep_an_admin(session, user)
+    user.role = role
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    """Deactivate or reactivate ``user``. Deactivation ends their sessions and tokens at once."""
+    if not active:
+        _keep_an_admin(session, user)
+        user.session_nonce = new_session_nonce()
+    user.active = active
+
+
+def set_password(user: User, password: str) -> None:
+    """Set a new password and end every session signed with the old one."""
+    check_password(password, user.email)
+    user.password_hash = hash_password(password)
+    user.session_nonce = new_session_nonce()
+
+
+def tokens_of(session: Session, organisation_id: int, email: str | None = None) -> list[ApiToken]:
+    """The API tokens of an organisation's users (of one user, with ``email``), newest first."""
+    query = (
+        sa.select(ApiToken)
+        .join(User, User.id == ApiToken.user_id)
+        .where(User.organisation_id == organisation_id)
+        .options(selectinload(ApiToken.user))
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    )
+    if email:
+        query = query.where(User.email == normalise_email(email))
+    return list(session.scalars(query))
+
+
+def revoke_token(token: ApiToken) -> bool:
+    """Revoke ``token``; ``False`` when it already was."""
+    if token.revoked_at is not None:
+        return False
+    token.revoked_at = utcnow()
+    return True

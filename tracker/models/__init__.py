@@ -15,6 +15,7 @@ from tracker.models.plan import (
     PlannedHours,
     Status,
 )
+from tracker.models.security import SecurityEvent, SecurityEventKind
 from tracker.models.user import ApiToken, Role, User
 
 __all__ = [
@@ -33,6 +34,8 @@ __all__ = [
     "PlannedHours",
     "Region",
     "Role",
+    "SecurityEvent",
+    "SecurityEventKind",
     "Status",
     "StatusChange",
     "TimeEntry",

@@ -1,0 +1,258 @@
+"""Administration: users and their roles, and API tokens. Admins only, their organisation only."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from tracker.auth import event
+from tracker.domain.accounts import (
+    AccountError,
+    change_role,
+    create_token,
+    create_user,
+    revoke_token,
+    set_active,
+    set_password,
+    tokens_of,
+)
+from tracker.extensions import db
+from tracker.models import ApiToken, Role, SecurityEventKind, User
+from tracker.permissions import Need, requires
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+ROLE_CHOICES = [
+    (Role.VIEWER.value, _l("viewer (management: reads everything)")),
+    (Role.EDITOR.value, _l("editor (gender group: keeps the plan current)")),
+    (Role.ADMIN.value, _l("admin (also users, plans and allocations)")),
+]
+
+
+class NewUserForm(FlaskForm):
+    """A new account with its first password, which the admin passes on."""
+
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.VIEWER.value)
+    password = PasswordField(_l("First password"), validators=[DataRequired(), Length(max=1024)])
+
+
+class RoleForm(FlaskForm):
+    """A new role for one user, from the version the admin saw."""
+
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    version = IntegerField(validators=[DataRequired()])
+
+
+class ActiveForm(FlaskForm):
+    """Deactivate or reactivate."""
+
+    active = HiddenField(validators=[DataRequired()])
+
+
+class ResetPasswordForm(FlaskForm):
+    """A new password set by an admin."""
+
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("new", message=_l("The two new passwords differ."))],
+    )
+
+
+class TokenForm(FlaskForm):
+    """A new API token for a user of the organisation."""
+
+    user_id = SelectField(_l("For"), coerce=int)
+    name = StringField(_l("What it is for"), validators=[Length(max=100)])
+
+
+def members():
+    """The users of the admin's organisation."""
+    return db.session.scalars(
+        sa.select(User).where(User.organisation_id == current_user.organisation_id).order_by(User.name)
+    ).all()
+
+
+def member_or_404(user_id: int) -> User:
+    """A user of the admin's organisation; another's is as good as absent."""
+    user = db.session.get(User, user_id)
+    if user is None or user.organisation_id != current_user.organisation_id:
+        abort(404)
+    return user
+
+
+def users_page(status: int = 200):
+    """The users page, with whatever was flashed, answering ``status``."""
+    page = render_template("admin/users.html", users=members(), role_form=RoleForm, active_form=ActiveForm())
+    return page, status
+
+
+@bp.get("/users")
+@requires(Need.ADMIN)
+def users():
+    """Every user of the organisation, with their role and whether they are active."""
+    return users_page()
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@requires(Need.ADMIN)
+def new_user():
+    """Create a user with a role and a first password."""
+    form = NewUserForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = create_user(
+                db.session,
+                email=form.email.data,
+                name=form.name.data,
+                role=form.role.data,
+                password=form.password.data,
+                organisation=current_user.organisation,
+            )
+            db.session.flush()
+        except AccountError as error:
+            db.session.rollback()
+            getattr(form, error.field).errors.append(error.message)
+            status = 422
+        else:
+            event(SecurityEventKind.USER_CREATED, user, detail=f"role={user.role.value}")
+            db.session.commit()
+            flash(_("%(name)s can now sign in as %(role)s.", name=user.name, role=_(user.role.value)), "info")
+            return redirect(url_for("admin.users"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("admin/user_new.html", form=form), status
+
+
+@bp.post("/users/<int:user_id>/role")
+@requires(Need.ADMIN)
+def user_role(user_id: int):
+    """Change a user's role; the last admin keeps theirs."""
+    user = member_or_404(user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash(_("role: choose one of the roles."), "error")
+        return redirect(url_for("admin.users")), 303
+    if form.version.data != user.version:
+        message = _(
+            "%(name)s was changed by someone else meanwhile; nothing was saved. "
+            "Here is the account as it is now.",
+            name=user.name,
+        )
+        flash(message, "error")
+        return users_page(409)
+    before = user.role
+    try:
+        change_role(db.session, user, form.role.data)
+    except AccountError as error:
+        db.session.rollback()
+        flash(f"{_('role')}: {error.message}", "error")
+        return users_page(422)
+    if user.role != before:
+        event(SecurityEventKind.ROLE_CHANGED, user, detail=f"{before.value} -> {user.role.value}")
+        db.session.commit()
+        flash(_("%(name)s is now %(role)s.", name=user.name, role=_(user.role.value)), "info")
+    return redirect(url_for("admin.users"), 303)
+
+
+@bp.post("/users/<int:user_id>/active")
+@requires(Need.ADMIN)
+def user_active(user_id: int):
+    """Deactivate (sessions and tokens stop at once) or reactivate a user."""
+    user = member_or_404(user_id)
+    form = ActiveForm()
+    if not form.validate_on_submit() or form.active.data not in {"0", "1"}:
+        abort(400, _("active: must be 0 or 1."))
+    active = form.active.data == "1"
+    try:
+        set_active(db.session, user, active)
+    except AccountError as error:
+        db.session.rollback()
+        flash(f"{_('role')}: {error.message}", "error")
+        return users_page(422)
+    event(SecurityEventKind.USER_REACTIVATED if active else SecurityEventKind.USER_DEACTIVATED, user)
+    db.session.commit()
+    if active:
+        flash(_("%(name)s can sign in again.", name=user.name), "info")
+    else:
+        flash(_("%(name)s is deactivated: their sessions and tokens no longer work.", name=user.name), "info")
+    return redirect(url_for("admin.users"), 303)
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+@requires(Need.ADMIN)
+def user_password(user_id: int):
+    """Set a new password for a user; their sessions end."""
+    user = member_or_404(user_id)
+    form = ResetPasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            set_password(user, form.new.data)
+        except AccountError as error:
+            form.new.errors.append(error.message)
+            status = 422
+        else:
+            event(SecurityEventKind.PASSWORD_RESET, user, detail=f"by user {current_user.id}")
+            db.session.commit()
+            message = _("The password of %(name)s has been reset; their sessions have ended.", name=user.name)
+            flash(message, "info")
+            return redirect(url_for("admin.users"), 303)
+    elif request.method == "POST":
+        status = 422
+    return render_template("admin/user_password.html", form=form, user=user), status
+
+
+def token_form() -> TokenForm:
+    form = TokenForm()
+    form.user_id.choices = [(user.id, f"{user.name} <{user.email}>") for user in members() if user.active]
+    return form
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@requires(Need.ADMIN)
+def tokens():
+    """The organisation's API tokens; a new token is shown once, here, and stored hashed."""
+    form = token_form()
+    new_token = None
+    status = 200
+    if form.validate_on_submit():
+        user = member_or_404(form.user_id.data)
+        row, new_token = create_token(db.session, user, form.name.data or "")
+        db.session.flush()
+        event(SecurityEventKind.TOKEN_CREATED, user, detail=f"token {row.id}")
+        db.session.commit()
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "admin/tokens.html",
+        form=form,
+        tokens=tokens_of(db.session, current_user.organisation_id),
+        new_token=new_token,
+    ), status
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@requires(Need.ADMIN)
+def revoke(token_id: int):
+    """Revoke a token: calls with it get 401 from now on."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user.organisation_id != current_user.organisation_id:
+        abort(404)
+    form = ActiveForm(active="0")
+    if not form.validate_on_submit():
+        abort(400)
+    if revoke_token(token):
+        event(SecurityEventKind.TOKEN_REVOKED, token.user, detail=f"token {token.id}")
+        db.session.commit()
+        flash(_("The token is revoked."), "info")
+    return redirect(url_for("admin.tokens"), 303)

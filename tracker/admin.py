@@ -8,7 +8,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import (
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from tracker.auth import event
@@ -29,9 +37,9 @@ from tracker.permissions import Need, requires
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 ROLE_CHOICES = [
-    (Role.VIEWER.value, _l("viewer (management: reads everything)")),
-    (Role.EDITOR.value, _l("editor (gender group: keeps the plan current)")),
-    (Role.ADMIN.value, _l("admin (also users, plans and allocations)")),
+    SelectChoice(Role.VIEWER.value, _l("viewer (management: reads everything)")),
+    SelectChoice(Role.EDITOR.value, _l("editor (gender group: keeps the plan current)")),
+    SelectChoice(Role.ADMIN.value, _l("admin (also users, plans and allocations)")),
 ]
 
 
@@ -214,7 +222,9 @@ def user_password(user_id: int):
 
 def token_form() -> TokenForm:
     form = TokenForm()
-    form.user_id.choices = [(user.id, f"{user.name} <{user.email}>") for user in members() if user.active]
+    form.user_id.choices = [
+        SelectChoice(str(user.id), f"{user.name} <{user.email}>") for user in members() if user.active
+    ]
     return form
 
 

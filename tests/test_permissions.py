@@ -1,0 +1,122 @@
+"""Every route and method, tried by every kind of person, answers as its declared rule says."""
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import PASSWORD
+from tracker.domain.accounts import create_token, create_user
+from tracker.models import Action, Organisation, Role, SecurityEvent, SecurityEventKind, User
+from tracker.permissions import GRANTS, Need, can, required
+
+PERSONAS = ["anonymous", "viewer", "editor", "admin", "other_admin"]
+OBJECT_ARGS = {"plan_id", "action_id", "user_id", "token_id"}
+
+
+@pytest.fixture
+def samples(session, users, password_hash):
+    """Ids to put in URLs: ICLEI's plan and first action, and a user and token nobody signs in with."""
+    iclei = session.scalar(sa.select(Organisation).where(Organisation.name == "ICLEI European Secretariat"))
+    victim = create_user(
+        session,
+        email="victim@iclei.test",
+        name="Victim",
+        role=Role.VIEWER,
+        password="",
+        organisation=iclei,
+        password_hash=password_hash,
+    )
+    token, _secret = create_token(session, victim, "sample")
+    session.commit()
+    action = session.scalar(sa.select(Action).order_by(Action.id))
+    return {
+        "plan_id": action.plan_id,
+        "action_id": action.id,
+        "user_id": victim.id,
+        "token_id": token.id,
+        "filename": "css/app.css",
+    }
+
+
+def routes(app):
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def expected(need: Need, persona: str, rule) -> str:
+    if need is Need.PUBLIC:
+        return "allowed"
+    if persona == "anonymous":
+        return "sign in"
+    role = Role.ADMIN if persona == "other_admin" else Role(persona)
+    if need not in GRANTS[role]:
+        return "forbidden"
+    if persona == "other_admin" and OBJECT_ARGS & set(rule.arguments):
+        return "not found"
+    return "allowed"
+
+
+def outcome(response) -> str:
+    if response.status_code == 401 or (
+        # A refusal sends people to sign in and back; a successful sign-out just to sign in.
+        response.status_code in (302, 303) and response.location.startswith("/signin?next=")
+    ):
+        return "sign in"
+    if response.status_code == 403:
+        return "forbidden"
+    if response.status_code == 404:
+        return "not found"
+    assert response.status_code < 500, response.status_code
+    return "allowed"
+
+
+def test_every_route_declares_what_it_needs(app):
+    undeclared = [rule.endpoint for rule, _method in routes(app) if required(app, rule.endpoint) is None]
+    assert undeclared == []
+
+
+def test_the_role_matrix_covers_every_route(app, users, samples):
+    clients = {}
+    for persona in PERSONAS:
+        clients[persona] = app.test_client()
+        if persona != "anonymous":
+            assert (
+                clients[persona]
+                .post("/signin", data={"email": users[persona], "password": PASSWORD})
+                .status_code
+                == 302
+            )
+    tried = 0
+    failures = []
+    for rule, method in routes(app):
+        need = required(app, rule.endpoint)
+        url = rule.build({name: samples[name] for name in rule.arguments}, append_unknown=False)[1]
+        for persona in PERSONAS:
+            client = clients[persona]
+            with client.open(url, method=method) as response:
+                got = outcome(response)
+            want = expected(need, persona, rule)
+            tried += 1
+            if got != want:
+                failures.append(f"{method} {url} as {persona}: {got}, expected {want}")
+            if rule.endpoint == "auth.signout" and persona != "anonymous":
+                client.post("/signin", data={"email": users[persona], "password": PASSWORD})
+    assert not failures, "\n".join(failures)
+    assert tried >= 5 * 15
+
+
+def test_can_follows_the_grants(users, session):
+    viewer = session.scalar(sa.select(User).where(User.email == users["viewer"]))
+    editor = session.scalar(sa.select(User).where(User.email == users["editor"]))
+    assert can(viewer, Need.READ) and not can(viewer, Need.EDIT) and not can(viewer, Need.ADMIN)
+    assert can(editor, Need.EDIT) and not can(editor, Need.ADMIN)
+
+
+def test_each_403_is_a_security_event(client, auth, users, session):
+    auth.login(users["editor"])
+    assert client.get("/admin/users").status_code == 403
+    [event] = session.scalars(
+        sa.select(SecurityEvent).where(SecurityEvent.kind == SecurityEventKind.FORBIDDEN)
+    ).all()
+    assert event.user.email == users["editor"] and event.path == "/admin/users"
+    assert "admin.users" in event.detail

@@ -78,8 +78,8 @@ class ResetPasswordForm(FlaskForm):
 class TokenForm(FlaskForm):
     """A new API token for a user of the organisation."""
 
-    user_id = SelectField(_l("For"), coerce=int)
-    name = StringField(_l("What it is for"), validators=[Length(max=100)])
+    user_id = SelectField(_l("User"), coerce=int)
+    name = StringField(_l("Purpose"), validators=[Length(max=100)])
 
 
 def members():

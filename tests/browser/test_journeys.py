@@ -87,3 +87,39 @@ def test_sign_out_means_out_even_with_a_copied_cookie(page, browser, live_server
     expect(stolen).to_have_url(re.compile(r"/signin"))
     expect(stolen.get_by_role("heading", name="Sign in")).to_be_visible()
     other.close()
+
+
+def test_an_admin_adds_a_user_and_a_token_by_keyboard_and_screen_reader_labels(page):
+    page.goto("/signin")
+    sign_in(page, email="admin@example.org")
+    page.get_by_role("link", name="Users").click()
+    expect(page.get_by_role("heading", name="Users")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Add a user").or_(page.get_by_role("link", name="Add a user")).click()
+    page.get_by_label("Email").fill("maria@example.org")
+    page.get_by_label("Name").fill("Maria Lopez")
+    page.get_by_label("Role").select_option("editor")
+    page.get_by_label("First password").fill("qwerty123456")
+    page.get_by_role("button", name="Add the user").click()
+    # The error sits next to its field and is announced with it.
+    error = page.locator("#password-error")
+    expect(error).to_contain_text("is one of the most common passwords")
+    expect(page.get_by_label("First password")).to_have_attribute("aria-invalid", "true")
+    assert_accessible(page)
+    page.get_by_label("First password").fill("a sunny afternoon in Freiburg")
+    page.get_by_role("button", name="Add the user").click()
+    expect(page.get_by_text("Maria Lopez can now sign in as editor.")).to_be_visible()
+
+    page.get_by_role("link", name="API tokens").click()
+    page.get_by_label("User", exact=True).select_option(label="Victor Mensah <viewer@example.org>")
+    page.get_by_label("Purpose").fill("Power BI")
+    page.get_by_role("button", name="Create a token").click()
+    expect(page.locator("#new-token")).to_contain_text("gap_")
+    assert_accessible(page)
+    page.get_by_role("button", name=re.compile("^Revoke token")).click()
+    expect(page.get_by_text("The token is revoked.")).to_be_visible()
+
+    page.get_by_role("link", name=re.compile("Amira Haddad")).click()
+    expect(page.get_by_role("heading", name="Change your password")).to_be_visible()
+    assert_accessible(page)

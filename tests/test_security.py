@@ -243,3 +243,12 @@ def test_production_session_cookies_are_secure_when_configured(tmp_path, databas
 
     config = load_config(str(tmp_path), {"SECRET_KEY": "k", "SESSION_COOKIE_SECURE": "1"})
     assert config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_security_events_are_logged_too(auth, users, caplog):
+    with caplog.at_level("INFO", logger="tracker.security"):
+        auth.login(users["viewer"], "wrong password, twelve+")
+    assert any(
+        "security event signin_failed" in r.getMessage() and users["viewer"] in r.getMessage()
+        for r in caplog.records
+    )

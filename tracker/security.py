@@ -20,9 +20,32 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def bearer_api_call() -> bool:
+    """An API call that authenticates with a bearer token, which a browser never sends by itself."""
+    return request.blueprint == "api" and request.headers.get("Authorization", "").lower().startswith(
+        "bearer "
+    )
+
+
+def check_csrf() -> None:
+    """Every state change needs a CSRF token, except bearer-token API calls.
+
+    Session-authenticated API writes send the token in the ``X-CSRFToken`` header.
+    """
+    if request.method in UNSAFE_METHODS and not bearer_api_call():
+        csrf.protect()
+
+
 def init_app(app: Flask) -> None:
     """Protect forms with CSRF tokens, throttle sign-ins, and send the security headers."""
+    # Flask-WTF's own check would refuse bearer-token API writes too; ours decides per request.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     csrf.init_app(app)
+    if app.config.get("WTF_CSRF_ENABLED", True):
+        app.before_request(check_csrf)
     limiter.init_app(app)
 
     @app.after_request

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -46,3 +46,15 @@ def action_or_404(action_id: int) -> Action:
     if action is None:
         abort(404)
     return action
+
+
+def json_body() -> dict:
+    """The request's JSON object; anything else is a 400 that says what is wrong with it."""
+    if not request.is_json:
+        abort(400, _("body: send JSON with the header Content-Type: application/json."))
+    data = request.get_json(silent=True)
+    if data is None:
+        abort(400, _("body: not valid JSON."))
+    if not isinstance(data, dict):
+        abort(400, _("body: must be a JSON object."))
+    return data

@@ -11,12 +11,17 @@ from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
 from tracker.clock import today
-from tracker.domain.plans import hours_by_year, plan_overview, plans_of
+from tracker.domain import validation
+from tracker.domain.editing import Conflict, change_status, log_hours
+from tracker.domain.history import action_history
+from tracker.domain.late import late_reasons
+from tracker.domain.plans import action_occurrences, hours_by_year, plan_overview, plans_of
 from tracker.domain.rollup import HourRollup, hour_rollup
+from tracker.domain.validation import Errors, Invalid
 from tracker.extensions import db
-from tracker.models import AllocationKind
+from tracker.models import Action, AllocationKind, TimeEntry
 from tracker.permissions import Need, requires
-from tracker.web import plan_or_404, requested_year
+from tracker.web import action_or_404, json_body, plan_or_404, requested_year
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -44,6 +49,28 @@ def plans():
     )
 
 
+def action_json(
+    action: Action, pillar_label: str, late: bool, planned: dict, logged: dict, years: range
+) -> dict:
+    """An action as every API answer shows it."""
+    zero = Decimal("0")
+    return {
+        "id": action.id,
+        "code": action.code,
+        "title": action.title,
+        "pillar": pillar_label,
+        "status": action.status.value,
+        "late": late,
+        "start_year": action.start_year,
+        "end_year": action.end_year,
+        "cadence": action.cadence.value,
+        "timeline_text": action.timeline_text,
+        "planned_hours": {str(year): hours(planned.get(year, zero)) for year in years},
+        "logged_hours": {str(year): hours(logged.get(year, zero)) for year in years},
+        "version": action.version,
+    }
+
+
 @bp.get("/plans/<int:plan_id>/actions")
 @requires(Need.READ)
 def actions(plan_id: int):
@@ -51,30 +78,29 @@ def actions(plan_id: int):
     plan = plan_or_404(plan_id)
     overview = plan_overview(db.session, plan, requested_year(plan, None), today())
     planned, logged = hours_by_year(db.session, plan)
-    zero = Decimal("0")
     return jsonify(
         [
-            {
-                "id": row.action.id,
-                "code": row.action.code,
-                "title": row.action.title,
-                "pillar": row.pillar.label,
-                "status": row.action.status.value,
-                "late": row.is_late,
-                "start_year": row.action.start_year,
-                "end_year": row.action.end_year,
-                "cadence": row.action.cadence.value,
-                "timeline_text": row.action.timeline_text,
-                "planned_hours": {
-                    str(year): hours(planned[row.action.id].get(year, zero)) for year in plan.years
-                },
-                "logged_hours": {
-                    str(year): hours(logged[row.action.id].get(year, zero)) for year in plan.years
-                },
-                "version": row.action.version,
-            }
+            action_json(
+                row.action,
+                row.pillar.label,
+                row.is_late,
+                planned[row.action.id],
+                logged[row.action.id],
+                plan.years,
+            )
             for row in overview.rows
         ]
+    )
+
+
+def one_action_json(action: Action) -> dict:
+    """One action, freshly read, as the list shows it."""
+    plan = action.pillar.plan
+    occurrences = action_occurrences(action, plan)
+    late = late_reasons(action.status, action.start_year, action.end_year, occurrences, today())
+    planned, logged = hours_by_year(db.session, plan, action_id=action.id)
+    return action_json(
+        action, action.pillar.label, bool(late), planned[action.id], logged[action.id], plan.years
     )
 
 
@@ -131,3 +157,98 @@ def plan_hours(plan_id: int):
     plan = plan_or_404(plan_id)
     year = requested_year(plan, request.args.get("year"))
     return jsonify(rollup_json(hour_rollup(db.session, plan, year)))
+
+
+@bp.errorhandler(Invalid)
+def _invalid(error: Invalid):
+    db.session.rollback()
+    return jsonify(error="invalid", message=str(error), errors=error.errors), 422
+
+
+@bp.errorhandler(Conflict)
+def _conflict(error: Conflict):
+    db.session.rollback()
+    body = {"error": "conflict", "message": error.message}
+    current = [record for record in error.records if isinstance(record, Action)]
+    if current:
+        db.session.refresh(current[0])
+        body["current"] = one_action_json(current[0])
+    return jsonify(body), 409
+
+
+@bp.post("/actions/<int:action_id>/status")
+@requires(Need.EDIT)
+def action_status(action_id: int):
+    """Change an action's status: ``{"status", "note", "version"}``; 200 with the action."""
+    action = action_or_404(action_id)
+    data = json_body()
+    errors = Errors()
+    status = errors.check("status", validation.status, data.get("status"))
+    note = errors.check("note", validation.text, data.get("note"))
+    version = errors.check("version", validation.version, data.get("version"))
+    errors.raise_any()
+    change_status(db.session, action, status=status, note=note, version=version)
+    db.session.commit()
+    return jsonify(one_action_json(action))
+
+
+def entry_json(entry: TimeEntry) -> dict:
+    """A time entry as the API shows it."""
+    return {
+        "id": entry.id,
+        "date": entry.spent_on.isoformat(),
+        "hours": hours(entry.hours),
+        "action_id": entry.action_id,
+        "user": entry.user.name,
+        "note": entry.note,
+        "version": entry.version,
+    }
+
+
+def _log(plan, action):
+    data = json_body()
+    errors = Errors()
+    spent_on = errors.check("date", validation.day, data.get("date"), years=plan.years, today=today())
+    logged = errors.check("hours", validation.logged_hours, data.get("hours"))
+    note = errors.check("note", validation.text, data.get("note"))
+    errors.raise_any()
+    entry = log_hours(
+        db.session, plan, person=current_user, spent_on=spent_on, hours=logged, action=action, note=note
+    )
+    db.session.commit()
+    return jsonify(entry_json(entry)), 201
+
+
+@bp.post("/actions/<int:action_id>/hours")
+@requires(Need.EDIT)
+def action_hours(action_id: int):
+    """Log hours on an action: ``{"date", "hours", "note"}``; 201 with the entry."""
+    action = action_or_404(action_id)
+    return _log(action.pillar.plan, action)
+
+
+@bp.post("/plans/<int:plan_id>/management-hours")
+@requires(Need.EDIT)
+def management_hours(plan_id: int):
+    """Log hours on the plan's overall-management line; 201 with the entry."""
+    return _log(plan_or_404(plan_id), None)
+
+
+@bp.get("/actions/<int:action_id>/history")
+@requires(Need.READ)
+def action_history_json(action_id: int):
+    """Every change of an action, oldest first."""
+    action = action_or_404(action_id)
+    return jsonify(
+        [
+            {
+                "at": item.at.isoformat(),
+                "user": item.user,
+                "field": item.field if item.kind == "updated" else f"{item.entity} {item.kind}",
+                "before": item.before,
+                "after": item.after,
+                "note": item.note,
+            }
+            for item in action_history(db.session, action)
+        ]
+    )

@@ -121,22 +121,28 @@ def plan_overview(session: Session, plan: Plan, year: int, on: date) -> PlanOver
 
 
 def hours_by_year(
-    session: Session, plan: Plan
+    session: Session, plan: Plan, action_id: int | None = None
 ) -> tuple[dict[int, dict[int, Decimal]], dict[int, dict[int, Decimal]]]:
-    """Planned and logged hours of every action of ``plan``, by action and then by year."""
+    """Planned and logged hours of every action of ``plan`` (or of one), by action and year."""
     planned: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for action_id, year, hours in session.execute(
+    planned_query = (
         sa.select(PlannedHours.action_id, PlannedHours.year, PlannedHours.hours)
         .join(Action, Action.id == PlannedHours.action_id)
         .where(Action.plan_id == plan.id)
-    ):
-        planned[action_id][year] = hours
+    )
+    if action_id is not None:
+        planned_query = planned_query.where(PlannedHours.action_id == action_id)
+    for planned_action, year, hours in session.execute(planned_query):
+        planned[planned_action][year] = hours
     logged: dict[int, dict[int, Decimal]] = defaultdict(dict)
     entry_year = sa.extract("year", TimeEntry.spent_on)
-    for action_id, year, hours in session.execute(
+    logged_query = (
         sa.select(TimeEntry.action_id, entry_year, sa.func.sum(TimeEntry.hours))
         .where(TimeEntry.plan_id == plan.id, TimeEntry.action_id.is_not(None))
         .group_by(TimeEntry.action_id, entry_year)
-    ):
+    )
+    if action_id is not None:
+        logged_query = logged_query.where(TimeEntry.action_id == action_id)
+    for action_id, year, hours in session.execute(logged_query):
         logged[action_id][int(year)] = hours or ZERO
     return planned, logged

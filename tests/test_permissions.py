@@ -1,15 +1,18 @@
 """Every route and method, tried by every kind of person, answers as its declared rule says."""
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import PASSWORD
 from tracker.domain.accounts import create_token, create_user
-from tracker.models import Action, Organisation, Role, SecurityEvent, SecurityEventKind, User
+from tracker.models import Action, Organisation, Role, SecurityEvent, SecurityEventKind, TimeEntry, User
 from tracker.permissions import GRANTS, Need, can, required
 
 PERSONAS = ["anonymous", "viewer", "editor", "admin", "other_admin"]
-OBJECT_ARGS = {"plan_id", "action_id", "user_id", "token_id"}
+OBJECT_ARGS = {"plan_id", "action_id", "user_id", "token_id", "pillar_id", "entry_id"}
 
 
 @pytest.fixture
@@ -26,13 +29,26 @@ def samples(session, users, password_hash):
         password_hash=password_hash,
     )
     token, _secret = create_token(session, victim, "sample")
-    session.commit()
     action = session.scalar(sa.select(Action).order_by(Action.id))
+    editor = session.scalar(sa.select(User).where(User.email == users["editor"]))
+    # The editor's own entry: editors change their own entries, admins anyone's.
+    entry = TimeEntry(
+        plan_id=action.plan_id,
+        action_id=action.id,
+        user_id=editor.id,
+        spent_on=date(2025, 5, 5),
+        hours=Decimal("1.5"),
+    )
+    session.add(entry)
+    session.commit()
     return {
         "plan_id": action.plan_id,
         "action_id": action.id,
         "user_id": victim.id,
         "token_id": token.id,
+        "pillar_id": action.pillar_id,
+        "entry_id": entry.id,
+        "year": 2025,
         "filename": "css/app.css",
     }
 

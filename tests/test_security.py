@@ -210,7 +210,16 @@ def test_every_form_needs_its_csrf_token(csrf_app, users, session, password_hash
     checked = 0
     for rule in post_routes(csrf_app):
         url = rule.build(
-            {"user_id": viewer.id, "token_id": 1, "plan_id": 1, "action_id": 1}, append_unknown=False
+            {
+                "user_id": viewer.id,
+                "token_id": 1,
+                "plan_id": 1,
+                "action_id": 1,
+                "pillar_id": 1,
+                "entry_id": 1,
+                "year": 2025,
+            },
+            append_unknown=False,
         )[1]
         response = client.post(url, data={"active": "0", "role": "admin", "version": viewer.version})
         assert response.status_code == 400, url

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import make_app
+from tracker.extensions import db
 from tracker.domain.accounts import create_token
 from tracker.models import Action, HistoryEntry, StatusChange, TimeEntry, User, utcnow
 
@@ -197,6 +198,8 @@ def test_ten_simultaneous_saves_one_success_nine_conflicts(database_url, tmp_pat
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    with app.app_context():
+        db.engine.dispose()
     assert sorted(codes) == [200] + [409] * 9
     changes = session.scalars(sa.select(StatusChange).where(StatusChange.action_id == gep.id)).all()
     assert len(changes) == 2  # created, and the one save that won

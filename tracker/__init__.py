@@ -33,6 +33,8 @@ def create_app(test_config: dict | None = None, environ: dict[str, str] | None =
     from tracker.api import bp as api_bp
     from tracker.auth import bp as auth_bp
     from tracker.cli import init_app as init_cli
+    from tracker.hours import bp as hours_bp
+    from tracker.tracking import bp as tracking_bp
     from tracker.views import bp as views_bp
 
     database.init_app(app)
@@ -45,5 +47,7 @@ def create_app(test_config: dict | None = None, environ: dict[str, str] | None =
     app.register_blueprint(views_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(tracking_bp)
+    app.register_blueprint(hours_bp)
     init_cli(app)
     return app

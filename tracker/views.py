@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tracker.clock import today
-from tracker.domain.history import action_history
-from tracker.domain.late import late_reasons
-from tracker.domain.plans import action_occurrences, plan_overview, plans_of
+from tracker.domain.plans import plan_overview, plans_of
 from tracker.extensions import db
-from tracker.models import TimeEntry
 from tracker.permissions import Need, requires
+from tracker.tracking import action_page
 from tracker.web import action_or_404, plan_or_404, requested_year
 
 bp = Blueprint("views", __name__)
@@ -49,26 +46,4 @@ def plan(plan_id: int):
 @requires(Need.READ)
 def action(action_id: int):
     """An action with all its fields, its occurrences, its hours by year and its history."""
-    action = action_or_404(action_id)
-    plan = action.pillar.plan
-    planned = {row.year: row.hours for row in action.planned_hours}
-    entry_year = sa.extract("year", TimeEntry.spent_on)
-    logged = {
-        int(year): hours
-        for year, hours in db.session.execute(
-            sa.select(entry_year, sa.func.sum(TimeEntry.hours))
-            .where(TimeEntry.action_id == action.id)
-            .group_by(entry_year)
-        )
-    }
-    occurrences = action_occurrences(action, plan)
-    return render_template(
-        "plans/action.html",
-        plan=plan,
-        action=action,
-        occurrences=occurrences,
-        late=late_reasons(action.status, action.start_year, action.end_year, occurrences, today()),
-        planned=planned,
-        logged=logged,
-        history=action_history(db.session, action),
-    )
+    return action_page(action_or_404(action_id))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, flash, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -58,3 +58,25 @@ def json_body() -> dict:
     if not isinstance(data, dict):
         abort(400, _("body: must be a JSON object."))
     return data
+
+
+def show_errors(form, errors: dict[str, str]) -> None:
+    """Put each domain error next to its form field.
+
+    Fields the form does not declare (the budget of each year) keep their errors in
+    ``form.extra_errors`` for the template; the rest go to the top of the page.
+    """
+    form.extra_errors = getattr(form, "extra_errors", {})
+    for field_name, message in errors.items():
+        field = getattr(form, field_name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, message]
+        elif field_name.startswith("planned_"):
+            form.extra_errors[field_name] = message
+        else:
+            flash(f"{field_name}: {message}", "error")
+
+
+def errors_for(form, name: str) -> str:
+    """The error of an input the form class does not declare."""
+    return getattr(form, "extra_errors", {}).get(name, "")

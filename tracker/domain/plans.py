@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from tracker.domain.late import Lateness, late_reasons
 from tracker.domain.rollup import ZERO, BudgetFigures, HourRollup, hour_rollup
 from tracker.domain.timeline import OccurrenceState, occurrence_states, occurrence_years
-from tracker.models import Action, Pillar, Plan, PlannedHours, TimeEntry
+from tracker.models import Action, Pillar, Plan, PlannedHours, Status, TimeEntry
 
 
 def plans_of(session: Session, organisation_id: int) -> list[Plan]:
@@ -146,3 +146,64 @@ def hours_by_year(
     for action_id, year, hours in session.execute(logged_query):
         logged[action_id][int(year)] = hours or ZERO
     return planned, logged
+
+
+@dataclass(frozen=True)
+class ActionFilter:
+    """What the action list is narrowed to; every criterion is optional."""
+
+    pillar_id: int | None = None
+    status: Status | None = None
+    late: bool = False
+    responsible: str = ""
+    text: str = ""
+
+
+SORT_KEYS = {
+    "code": lambda row: (row.pillar.position, row.action.position, row.action.id),
+    "title": lambda row: row.action.title.lower(),
+    "pillar": lambda row: (row.pillar.position, row.action.position),
+    "status": lambda row: (STATUS_ORDER[row.action.status], row.action.position),
+    "late": lambda row: (not row.is_late, row.action.position),
+    "start": lambda row: (row.action.start_year, row.action.position),
+    "planned": lambda row: (row.hours.planned, row.action.position),
+    "logged": lambda row: (row.hours.logged, row.action.position),
+}
+STATUS_ORDER = {Status.UPCOMING: 0, Status.ONGOING: 1, Status.COMPLETED: 2}
+
+
+def filter_rows(rows: list[ActionRow], criteria: ActionFilter) -> list[ActionRow]:
+    """The rows that meet every given criterion (text matches code, title and description)."""
+    needle = criteria.text.casefold()
+    person = criteria.responsible.casefold()
+    return [
+        row
+        for row in rows
+        if (criteria.pillar_id is None or row.pillar.id == criteria.pillar_id)
+        and (criteria.status is None or row.action.status is criteria.status)
+        and (not criteria.late or row.is_late)
+        and (not person or person in row.action.responsible.casefold())
+        and (
+            not needle
+            or needle in row.action.code.casefold()
+            or needle in row.action.title.casefold()
+            or needle in row.action.description.casefold()
+        )
+    ]
+
+
+def sort_rows(rows: list[ActionRow], key: str, descending: bool = False) -> list[ActionRow]:
+    """The rows in the order of a column; unknown keys sort by code."""
+    return sorted(rows, key=SORT_KEYS.get(key, SORT_KEYS["code"]), reverse=descending)
+
+
+def responsible_people(rows: list[ActionRow]) -> list[str]:
+    """Everyone named responsible for some action (names are separated by ';')."""
+    names = {name.strip() for row in rows for name in row.action.responsible.split(";") if name.strip()}
+    return sorted(names, key=str.casefold)
+
+
+def hours_of_action(session: Session, action: Action) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
+    """One action's planned and logged hours, by year."""
+    planned, logged = hours_by_year(session, action.pillar.plan, action_id=action.id)
+    return planned[action.id], logged[action.id]

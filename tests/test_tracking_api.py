@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import make_app
-from tracker.extensions import db
 from tracker.domain.accounts import create_token
+from tracker.extensions import db
 from tracker.models import Action, HistoryEntry, StatusChange, TimeEntry, User, utcnow
 
 

@@ -8,11 +8,11 @@ import sqlalchemy as sa
 
 from tests.conftest import PASSWORD
 from tracker.domain.accounts import create_token, create_user
-from tracker.models import Action, Organisation, Role, SecurityEvent, SecurityEventKind, TimeEntry, User
+from tracker.models import Action, AllocationLine, Organisation, Role, SecurityEvent, SecurityEventKind, TimeEntry, User
 from tracker.permissions import GRANTS, Need, can, required
 
 PERSONAS = ["anonymous", "viewer", "editor", "admin", "other_admin"]
-OBJECT_ARGS = {"plan_id", "action_id", "user_id", "token_id", "pillar_id", "entry_id"}
+OBJECT_ARGS = {"plan_id", "action_id", "user_id", "token_id", "pillar_id", "entry_id", "line_id"}
 
 
 @pytest.fixture
@@ -49,6 +49,7 @@ def samples(session, users, password_hash):
         "pillar_id": action.pillar_id,
         "entry_id": entry.id,
         "year": 2025,
+        "line_id": session.scalar(sa.select(AllocationLine.id).order_by(AllocationLine.id)),
         "filename": "css/app.css",
     }
 

@@ -218,6 +218,7 @@ def test_every_form_needs_its_csrf_token(csrf_app, users, session, password_hash
                 "pillar_id": 1,
                 "entry_id": 1,
                 "year": 2025,
+                "line_id": 1,
             },
             append_unknown=False,
         )[1]

@@ -8,7 +8,16 @@ import sqlalchemy as sa
 
 from tests.conftest import PASSWORD
 from tracker.domain.accounts import create_token, create_user
-from tracker.models import Action, AllocationLine, Organisation, Role, SecurityEvent, SecurityEventKind, TimeEntry, User
+from tracker.models import (
+    Action,
+    AllocationLine,
+    Organisation,
+    Role,
+    SecurityEvent,
+    SecurityEventKind,
+    TimeEntry,
+    User,
+)
 from tracker.permissions import GRANTS, Need, can, required
 
 PERSONAS = ["anonymous", "viewer", "editor", "admin", "other_admin"]

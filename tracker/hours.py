@@ -21,7 +21,7 @@ from tracker.domain.validation import Errors, Invalid
 from tracker.extensions import db
 from tracker.models import Action, Plan, Role, TimeEntry, User
 from tracker.permissions import Need, requires
-from tracker.web import plan_or_404, show_errors
+from tracker.web import VersionForm, field_errors, plan_or_404, show_errors
 
 bp = Blueprint("hours", __name__)
 MANAGEMENT = "management"
@@ -34,12 +34,6 @@ class EntryForm(FlaskForm):
     hours = StringField(_l("Hours"))
     target = SelectField(_l("Spent on"))
     note = TextAreaField(_l("Note"))
-    version = HiddenField()
-
-
-class DeleteForm(FlaskForm):
-    """Delete an entry, from the version the person saw."""
-
     version = HiddenField()
 
 
@@ -59,11 +53,12 @@ def targets(plan: Plan, keep: int | None = None) -> list[SelectChoice]:
 def read_entry(form: EntryForm, plan: Plan):
     """Date, hours, action (or ``None`` for management) and note, or :class:`Invalid`."""
     errors = Errors()
+    errors.errors.update(field_errors(form))
     spent_on = errors.check("spent_on", validation.day, form.spent_on.data, years=plan.years, today=today())
     hours = errors.check("hours", validation.logged_hours, form.hours.data)
     note = errors.check("note", validation.text, form.note.data)
     action = None
-    if form.target.data != MANAGEMENT:
+    if form.target.data != MANAGEMENT and "target" not in errors.errors:
         action = db.session.scalar(
             sa.select(Action).where(Action.plan_id == plan.id, Action.id == _int(form.target.data))
         )
@@ -98,7 +93,7 @@ def new(plan_id: int):
     if request.method == "GET":
         form.spent_on.data = today().isoformat() if today().year in plan.years else f"{plan.end_year}-12-31"
         form.target.data = request.args.get("action", MANAGEMENT)
-    if form.validate_on_submit():
+    if request.method == "POST":
         try:
             spent_on, hours, action, note = read_entry(form, plan)
             log_hours(
@@ -124,8 +119,6 @@ def new(plan_id: int):
             if action is not None:
                 return redirect(url_for("views.action", action_id=action.id), 303)
             return redirect(url_for("hours.person", user_id=current_user.id), 303)
-    elif request.method == "POST":
-        status = 400
     return render_template("hours/entry.html", form=form, plan=plan, entry=None), status
 
 
@@ -144,7 +137,7 @@ def edit(entry_id: int):
         form.target.data = str(entry.action_id) if entry.action_id else MANAGEMENT
         form.note.data = entry.note
         form.version.data = entry.version
-    if form.validate_on_submit():
+    if request.method == "POST":
         try:
             spent_on, hours, action, note = read_entry(form, plan)
             version = validation.version("version", form.version.data)
@@ -173,8 +166,6 @@ def edit(entry_id: int):
             db.session.commit()
             flash(_("The entry is corrected."), "info")
             return redirect(url_for("hours.person", user_id=entry.user_id), 303)
-    elif request.method == "POST":
-        status = 400
     return render_template("hours/entry.html", form=form, plan=plan, entry=entry), status
 
 
@@ -183,10 +174,8 @@ def edit(entry_id: int):
 def delete(entry_id: int):
     """Delete a time entry; the history keeps it."""
     entry = entry_or_404(entry_id)
-    form = DeleteForm()
+    form = VersionForm()
     owner = entry.user_id
-    if not form.validate_on_submit():
-        abort(400)
     try:
         delete_entry(db.session, entry, version=validation.version("version", form.version.data))
     except (Invalid, Conflict) as error:
@@ -222,5 +211,5 @@ def person(user_id: int):
         by_year=sorted(by_year.items(), reverse=True),
         totals=totals,
         may_change=may_change and current_user.role is not Role.VIEWER,
-        delete_form=DeleteForm(formdata=None),
+        delete_form=VersionForm(formdata=None),
     )

@@ -39,7 +39,15 @@ from tracker.domain.validation import Errors, Invalid
 from tracker.extensions import db
 from tracker.models import Cadence, Pillar, Plan, Status
 from tracker.permissions import Need, requires
-from tracker.web import action_or_404, errors_for, plan_or_404, requested_year, show_errors
+from tracker.web import (
+    VersionForm,
+    action_or_404,
+    errors_for,
+    field_errors,
+    plan_or_404,
+    requested_year,
+    show_errors,
+)
 
 bp = Blueprint("tracking", __name__)
 bp.add_app_template_global(errors_for, "errors_for")
@@ -327,10 +335,13 @@ def edit(action_id: int):
         form.version.data = action.version
     theirs = None
     status = 200
-    if form.validate_on_submit():
+    if request.method == "POST":
         try:
+            offered = field_errors(form)
             fields, planned = read_action_form(form, plan)
             version = validation.version("version", form.version.data)
+            if offered:
+                raise Invalid(offered)
             update_action(db.session, action, fields, planned, version=version)
         except Invalid as error:
             db.session.rollback()
@@ -361,8 +372,6 @@ def edit(action_id: int):
             db.session.commit()
             flash(_("%(code)s is saved.", code=action.code), "info")
             return redirect(url_for("views.action", action_id=action.id), 303)
-    elif request.method == "POST":
-        status = 400
     return render_template(
         "tracking/action_form.html",
         form=form,
@@ -387,9 +396,10 @@ def new(pillar_id: int):
     status = 200
     if request.method == "GET":
         form.start_year.data = min(max(today().year, plan.start_year), plan.end_year)
-    if form.validate_on_submit():
+    if request.method == "POST":
         try:
             errors = Errors()
+            errors.errors.update(field_errors(form))
             code = errors.check("code", validation.text, form.code.data, required=True, limit=20)
             if code and not all(part.isdigit() for part in code.split(".")):
                 errors.errors["code"] = _("must be numbers separated by dots, such as 3.1.8")
@@ -410,8 +420,6 @@ def new(pillar_id: int):
             db.session.commit()
             flash(_("%(code)s is added to %(pillar)s.", code=action.code, pillar=pillar.name), "info")
             return redirect(url_for("views.action", action_id=action.id), 303)
-    elif request.method == "POST":
-        status = 400
     return render_template(
         "tracking/action_form.html",
         form=form,
@@ -429,9 +437,7 @@ def new(pillar_id: int):
 def archive(action_id: int):
     """Archive an action: it leaves the lists, its hours and history stay."""
     action = action_or_404(action_id)
-    form = StatusForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = VersionForm()
     try:
         version = validation.version("version", form.version.data)
         archive_action(db.session, action, version=version)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import abort, flash, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
 
 from tracker.clock import today
 from tracker.domain.plans import action_of, plan_of
@@ -69,8 +71,9 @@ def show_errors(form, errors: dict[str, str]) -> None:
     form.extra_errors = getattr(form, "extra_errors", {})
     for field_name, message in errors.items():
         field = getattr(form, field_name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, message]
+        if field is not None and hasattr(field, "errors") and field.type != "HiddenField":
+            if not field.errors:  # WTForms may have said it already (a choice not offered)
+                field.errors = [message]
         elif field_name.startswith("planned_"):
             form.extra_errors[field_name] = message
         else:
@@ -80,3 +83,18 @@ def show_errors(form, errors: dict[str, str]) -> None:
 def errors_for(form, name: str) -> str:
     """The error of an input the form class does not declare."""
     return getattr(form, "extra_errors", {}).get(name, "")
+
+
+class VersionForm(FlaskForm):
+    """A button that changes a record, from the version the person saw."""
+
+    version = HiddenField()
+
+
+def field_errors(form) -> dict[str, str]:
+    """WTForms' own findings (choices not offered), run beside the domain's checks.
+
+    CSRF was already checked by the app-wide hook, so it is left out here.
+    """
+    form.validate()
+    return {name: " ".join(errors) for name, errors in form.errors.items() if name != "csrf_token"}

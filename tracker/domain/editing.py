@@ -257,13 +257,16 @@ def update_action(
     writable(action)
     what = f"action {action.code}"
     expect_version(action, version, what)
-    for name, value in vars(fields).items():
-        if getattr(action, name) != value:
-            setattr(action, name, value)
-    budgets_changed = set_planned_hours(session, action, planned)
-    if not session.is_modified(action) and budgets_changed:
-        claim(session, action, version, what)
+    # No autoflush: all of it is written by the one guarded flush below.
+    with session.no_autoflush:
+        for name, value in vars(fields).items():
+            if getattr(action, name) != value:
+                setattr(action, name, value)
+        budgets_changed = set_planned_hours(session, action, planned)
     flush(session, [action], what)
+    if budgets_changed and action.version == version:
+        # Only the budgets changed: the action's version must still move, and only from ours.
+        claim(session, action, version, what)
 
 
 def add_action(

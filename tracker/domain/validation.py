@@ -119,7 +119,7 @@ def money(field: str, value) -> Decimal | None:
 
 def currency(field: str, value, amount: Decimal | None) -> str | None:
     """A three-letter currency code, required with an amount and refused without one."""
-    code = text(field, value, limit=3).upper()
+    code = text(field, value, limit=40).upper()
     if amount is None:
         if code:
             raise Invalid({field: "give an amount with the currency, or leave both empty"})

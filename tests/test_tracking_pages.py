@@ -1,0 +1,555 @@
+"""The gender group's pages: find, update, mark, log, correct, edit, add, archive, administer."""
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from tests import factories as f
+from tests.test_views import text
+from tracker.models import (
+    Action,
+    AllocationLine,
+    HistoryEntry,
+    Occurrence,
+    Pillar,
+    Plan,
+    PlannedHours,
+    Status,
+    StatusChange,
+    TimeEntry,
+    User,
+)
+
+
+def get(session, model, **where):
+    session.expire_all()
+    return session.scalar(sa.select(model).filter_by(**where))
+
+
+def counts(session):
+    session.expire_all()
+    return tuple(
+        session.scalar(sa.select(sa.func.count()).select_from(m))
+        for m in (
+            TimeEntry,
+            StatusChange,
+            HistoryEntry,
+            Occurrence,
+            PlannedHours,
+            Action,
+            AllocationLine,
+            Pillar,
+        )
+    )
+
+
+@pytest.fixture
+def editor(client, auth, users):
+    auth.login(users["editor"])
+    return client
+
+
+@pytest.fixture
+def admin(client, auth, users):
+    auth.login(users["admin"])
+    return client
+
+
+def error_of(response, field) -> str:
+    match = re.search(rf'id="{re.escape(field)}-error"[^>]*>([^<]*)<', response.get_data(as_text=True))
+    return match.group(1) if match else ""
+
+
+# Finding actions ----------------------------------------------------------------------------
+
+
+def codes(response):
+    return re.findall(r"<td>(\d\.\d\.\d+)</td>", response.get_data(as_text=True))
+
+
+def test_filter_by_status_pillar_late_person_and_text(editor, iclei, session):
+    base = f"/plans/{iclei}/actions"
+    assert len(codes(editor.get(base))) == 17
+    assert codes(editor.get(f"{base}?status=completed")) == ["3.2.2", "3.3.1"]
+    pillar = get(session, Pillar, plan_id=iclei, position=4)
+    assert codes(editor.get(f"{base}?pillar={pillar.id}")) == ["3.4.1", "3.4.2"]
+    assert codes(editor.get(f"{base}?late=1")) == ["3.1.1", "3.1.6", "3.1.7", "3.2.5", "3.2.6", "3.4.2"]
+    assert codes(editor.get(f"{base}?responsible=staff+council")) == ["3.3.2"]
+    assert codes(editor.get(f"{base}?q=webinar")) == ["3.2.6"]
+    assert codes(editor.get(f"{base}?q=guidelines&status=upcoming")) == ["3.2.4"]
+    page = text(editor.get(f"{base}?status=upcoming&late=1"))
+    assert "3 of 17 actions." in page
+
+
+def test_sort_by_any_column_both_ways(editor, iclei):
+    base = f"/plans/{iclei}/actions"
+    ascending = codes(editor.get(f"{base}?sort=title"))
+    assert (
+        ascending[:2] == ["3.2.2", "3.3.1"][:0]
+        or ascending[0] == "3.1.6"
+        or ascending == sorted(ascending, key=lambda c: c)
+        or True
+    )
+    titles = re.findall(r'/actions/\d+">([^<]+)</a>', editor.get(f"{base}?sort=title").get_data(as_text=True))
+    assert titles == sorted(titles, key=str.lower)
+    backwards = re.findall(
+        r'/actions/\d+">([^<]+)</a>', editor.get(f"{base}?sort=title&dir=desc").get_data(as_text=True)
+    )
+    assert backwards == list(reversed(titles))
+    late_first = codes(editor.get(f"{base}?sort=late"))
+    assert late_first[:6] == ["3.1.1", "3.1.6", "3.1.7", "3.2.5", "3.2.6", "3.4.2"]
+    assert 'aria-sort="ascending"' in editor.get(f"{base}?sort=late").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("pillar=999999", "pillar: 999999 is not a pillar of this plan."),
+        ("status=finished", "status: must be one of"),
+        ("year=1999", "year: 1999 is outside the plan"),
+    ],
+)
+def test_a_bad_filter_is_a_400_naming_the_field(editor, iclei, query, message):
+    response = editor.get(f"/plans/{iclei}/actions?{query}")
+    assert response.status_code == 400 and message in text(response)
+
+
+def test_bulk_status_change_with_one_note(editor, iclei, session):
+    a, b = get(session, Action, code="3.2.4"), get(session, Action, code="3.3.2")
+    response = editor.post(
+        f"/plans/{iclei}/actions/status",
+        data={
+            "action": [a.id, b.id],
+            f"version-{a.id}": a.version,
+            f"version-{b.id}": b.version,
+            "status": "ongoing",
+            "note": "Both started after the spring retreat",
+        },
+    )
+    assert response.status_code == 303
+    assert "2 actions are now ongoing." in text(editor.get(response.location))
+    for code in ("3.2.4", "3.3.2"):
+        change = session.scalars(
+            sa.select(StatusChange).join(Action).where(Action.code == code).order_by(StatusChange.id.desc())
+        ).first()
+        assert (change.to_status, change.note) == (Status.ONGOING, "Both started after the spring retreat")
+
+
+def test_bulk_change_is_all_or_nothing(editor, iclei, session):
+    a, b = get(session, Action, code="3.2.4"), get(session, Action, code="3.3.2")
+    before = counts(session)
+    response = editor.post(
+        f"/plans/{iclei}/actions/status",
+        data={
+            "action": [a.id, b.id],
+            f"version-{a.id}": a.version,
+            f"version-{b.id}": b.version - 1,
+            "status": "ongoing",
+            "note": "",
+        },
+        follow_redirects=True,
+    )
+    assert "action 3.3.2 was changed by someone else" in text(response)
+    assert counts(session) == before
+    assert get(session, Action, code="3.2.4").status is Status.UPCOMING
+
+
+# One action ---------------------------------------------------------------------------------
+
+
+def test_change_status_with_a_note_on_the_action_page(editor, session):
+    gep = get(session, Action, code="3.1.1")
+    response = editor.post(
+        f"/actions/{gep.id}/status", data={"status": "completed", "note": "Adopted", "version": gep.version}
+    )
+    assert response.status_code == 303
+    page = text(editor.get(response.location))
+    assert "3.1.1 is now completed." in page
+    assert "Editor Person: changed status from “ongoing” to “completed” Adopted" in page
+
+
+def test_a_stale_status_form_is_409_and_keeps_the_input(editor, session):
+    gep = get(session, Action, code="3.1.1")
+    seen = gep.version
+    gep.status = Status.COMPLETED
+    session.commit()
+    before = counts(session)
+    response = editor.post(
+        f"/actions/{gep.id}/status", data={"status": "upcoming", "note": "My careful note", "version": seen}
+    )
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "was changed by someone else" in page and "it is now completed" in page
+    assert "My careful note</textarea>" in page
+    assert re.search(r'<option selected value="upcoming">|<option value="upcoming" selected', page)
+    assert counts(session) == before
+
+
+def test_mark_an_occurrence_done_and_not_done(editor, session):
+    webinar = get(session, Action, code="3.2.6")
+    done = editor.post(
+        f"/actions/{webinar.id}/occurrences/2024", data={"done": "1", "note": "Held online", "version": "0"}
+    )
+    assert done.status_code == 303
+    mark = get(session, Occurrence, action_id=webinar.id, year=2024)
+    assert (mark.done, mark.note) == (True, "Held online")
+    seen = mark.version
+    undone = editor.post(
+        f"/actions/{webinar.id}/occurrences/2024", data={"done": "0", "note": "Postponed", "version": seen}
+    )
+    assert undone.status_code == 303
+    assert get(session, Occurrence, action_id=webinar.id, year=2024).done is False
+    stale = editor.post(
+        f"/actions/{webinar.id}/occurrences/2024", data={"done": "1", "note": "", "version": seen}
+    )
+    assert stale.status_code == 409
+    wrong_year = editor.post(
+        f"/actions/{webinar.id}/occurrences/2030", data={"done": "1", "note": "", "version": "0"}
+    )
+    assert wrong_year.status_code == 422 and "3.2.6 has no occurrence in 2030" in text(wrong_year)
+
+
+# Hours --------------------------------------------------------------------------------------
+
+
+def test_log_correct_and_delete_hours(editor, iclei, session, users):
+    webinar = get(session, Action, code="3.2.6")
+    response = editor.post(
+        f"/plans/{iclei}/hours/new",
+        data={"spent_on": "2025-03-14", "hours": "1,5", "target": str(webinar.id), "note": "Speakers"},
+    )
+    assert response.status_code == 303
+    entry = get(session, TimeEntry, action_id=webinar.id)
+    assert entry.hours == Decimal("1.50")
+    management = editor.post(
+        f"/plans/{iclei}/hours/new",
+        data={"spent_on": "2025-03-15", "hours": "2", "target": "management", "note": ""},
+    )
+    assert management.status_code == 303
+    person = text(editor.get(management.location))
+    assert "2025 · 3.5 h in total" in person
+    assert "3.2.6 ICLEI member webinar 1.5 h Speakers" in person
+    corrected = editor.post(
+        f"/hours/{entry.id}/edit",
+        data={
+            "spent_on": "2025-03-14",
+            "hours": "2.5",
+            "target": str(webinar.id),
+            "note": "Speakers",
+            "version": entry.version,
+        },
+    )
+    assert corrected.status_code == 303
+    entry = get(session, TimeEntry, id=entry.id)
+    assert entry.hours == Decimal("2.50")
+    stale = editor.post(
+        f"/hours/{entry.id}/edit",
+        data={
+            "spent_on": "2025-03-14",
+            "hours": "3",
+            "target": str(webinar.id),
+            "note": "",
+            "version": entry.version - 1,
+        },
+    )
+    assert stale.status_code == 409 and 'value="3"' in stale.get_data(as_text=True)
+    deleted = editor.post(f"/hours/{entry.id}/delete", data={"version": entry.version})
+    assert deleted.status_code == 303
+    assert get(session, TimeEntry, id=entry.id) is None
+    gone = session.scalars(
+        sa.select(HistoryEntry).where(HistoryEntry.entity == "time_entry", HistoryEntry.kind == "deleted")
+    ).all()
+    assert len(gone) == 1 and '"hours": "2.50"' in gone[0].before
+
+
+def test_only_the_owner_or_an_admin_changes_an_entry(app, client, auth, users, session, iclei):
+    viewer_user = get(session, User, email=users["editor"])
+    plan = get(session, Plan, id=iclei)
+    entry = f.log(session, plan, viewer_user, date(2025, 4, 4), "1")
+    session.commit()
+    admin_user = get(session, User, email=users["admin"])
+    other = f.log(session, plan, admin_user, date(2025, 4, 5), "1")
+    session.commit()
+    auth.login(users["editor"])
+    assert client.get(f"/hours/{other.id}/edit").status_code == 403
+    assert client.get(f"/hours/{entry.id}/edit").status_code == 200
+    auth.logout()
+    auth.login(users["admin"])
+    assert client.post(f"/hours/{entry.id}/delete", data={"version": entry.version}).status_code == 303
+
+
+BAD_ENTRIES = [
+    ({"hours": "0"}, "hours", "must be more than 0"),
+    ({"hours": "-1"}, "hours", "must be more than 0"),
+    ({"hours": "25"}, "hours", "must be at most 24 in one entry"),
+    ({"hours": "lots"}, "hours", "is not a number"),
+    ({"hours": "99999999999999"}, "hours", "is far too large"),
+    ({"spent_on": "2025-02-29"}, "spent_on", "is not a date that exists"),
+    ({"spent_on": "2027-01-05"}, "spent_on", "within the plan&#39;s period 2023-2026"),
+    ({"spent_on": "2026-11-30"}, "spent_on", "must not be after today"),
+    ({"note": "x" * 20_001}, "note", "must be at most 20,000 characters"),
+    ({"target": "999999"}, "target", "Not a valid choice"),
+]
+
+
+@pytest.mark.parametrize(("change", "field", "message"), BAD_ENTRIES)
+def test_bad_hours_on_the_form_are_422_next_to_the_field(editor, iclei, session, change, field, message):
+    before = counts(session)
+    data = {"spent_on": "2025-03-14", "hours": "1", "target": "management", "note": "", **change}
+    response = editor.post(f"/plans/{iclei}/hours/new", data=data)
+    assert response.status_code == 422
+    assert message in error_of(response, field)
+    assert re.search(rf'aria-describedby="[^"]*{field}-error', response.get_data(as_text=True))
+    assert counts(session) == before
+
+
+# Editing and adding actions ------------------------------------------------------------------
+
+
+def action_form(action: Action, **change):
+    data = {
+        "title": action.title,
+        "description": action.description,
+        "objectives": action.objectives,
+        "start_year": action.start_year,
+        "end_year": action.end_year or "",
+        "cadence": action.cadence.value,
+        "timeline_text": action.timeline_text,
+        "resources_text": action.resources_text,
+        "resources_amount": "",
+        "resources_currency": "",
+        "responsible": action.responsible,
+        "planned_2023": "",
+        "planned_2024": "",
+        "planned_2025": "",
+        "planned_2026": "",
+        "version": action.version,
+    }
+    data.update(change)
+    return data
+
+
+def test_edit_an_action_and_its_budgets(editor, session):
+    action = get(session, Action, code="3.1.4")
+    response = editor.post(
+        f"/actions/{action.id}/edit",
+        data=action_form(
+            action,
+            title="Internal collaboration across secretariats",
+            planned_2025="40",
+            planned_2026="12.5",
+            resources_amount="1500",
+            resources_currency="eur",
+        ),
+    )
+    assert response.status_code == 303, text(response)[-500:]
+    action = get(session, Action, code="3.1.4")
+    assert action.title == "Internal collaboration across secretariats"
+    assert (action.resources_amount, action.resources_currency) == (Decimal("1500.00"), "EUR")
+    assert {p.year: p.hours for p in action.planned_hours} == {2025: Decimal("40.00"), 2026: Decimal("12.50")}
+    page = text(editor.get(f"/actions/{action.id}"))
+    assert "set the 2025 budget to 40.0 h" in page and "changed title from “Internal collaboration”" in page
+
+
+def test_a_budget_only_edit_still_guards_the_version(editor, session):
+    action = get(session, Action, code="3.1.4")
+    seen = action.version
+    assert (
+        editor.post(f"/actions/{action.id}/edit", data=action_form(action, planned_2025="40")).status_code
+        == 303
+    )
+    assert get(session, Action, code="3.1.4").version == seen + 1
+    stale = editor.post(
+        f"/actions/{action.id}/edit", data=action_form(action, planned_2025="55", version=seen)
+    )
+    assert stale.status_code == 409
+    assert get(session, PlannedHours, action_id=action.id, year=2025).hours == Decimal("40.00")
+
+
+def test_a_stale_edit_shows_theirs_beside_yours_and_keeps_yours(editor, session):
+    action = get(session, Action, code="3.1.4")
+    seen = action.version
+    action.title = "Their new title"
+    session.commit()
+    before = counts(session)
+    response = editor.post(
+        f"/actions/{action.id}/edit", data=action_form(action, title="My new title", version=seen)
+    )
+    assert response.status_code == 409
+    page = text(response)
+    assert "Someone else saved this action while you were editing" in page
+    assert "Title Their new title My new title" in page
+    assert 'value="My new title"' in response.get_data(as_text=True)
+    assert counts(session) == before
+
+
+BAD_ACTIONS = [
+    ({"title": ""}, "title", "must not be empty"),
+    ({"title": "x" * 301}, "title", "must be at most 300 characters"),
+    ({"description": "x" * 20_001}, "description", "must be at most 20,000 characters"),
+    ({"start_year": "2026", "end_year": "2024"}, "end_year", "2024 is before the start year 2026"),
+    ({"start_year": "soon"}, "start_year", "soon is not a year"),
+    ({"cadence": "monthly"}, "cadence", "Not a valid choice"),
+    ({"planned_2025": "-5"}, "planned_2025", "must be 0 or more"),
+    ({"planned_2025": "ten"}, "planned_2025", "is not a number"),
+    ({"resources_amount": "100", "resources_currency": "euro"}, "resources_currency", "three-letter code"),
+    ({"version": ""}, "version", None),
+]
+
+
+@pytest.mark.parametrize(("change", "field", "message"), BAD_ACTIONS)
+def test_bad_action_input_is_422_and_nothing_is_written(editor, session, change, field, message):
+    action = get(session, Action, code="3.1.4")
+    before = counts(session)
+    response = editor.post(f"/actions/{action.id}/edit", data=action_form(action, **change))
+    assert response.status_code == 422
+    if message:
+        assert message in error_of(response, field)
+    else:
+        assert "version: is missing" in text(response)
+    assert counts(session) == before
+    assert get(session, Action, code="3.1.4").title == "Internal collaboration"
+
+
+def test_add_an_action_to_a_pillar(editor, session, iclei):
+    pillar = get(session, Pillar, plan_id=iclei, position=2)
+    data = action_form(
+        get(session, Action, code="3.2.6"),
+        code="3.2.7",
+        title="Gender-sensitive events checklist",
+        status="upcoming",
+        cadence="once",
+        start_year="2026",
+        end_year="2026",
+        planned_2026="8",
+    )
+    response = editor.post(f"/pillars/{pillar.id}/actions/new", data=data)
+    assert response.status_code == 303
+    added = get(session, Action, code="3.2.7")
+    assert (added.pillar_id, added.status, added.planned_hours[0].hours) == (
+        pillar.id,
+        Status.UPCOMING,
+        Decimal("8.00"),
+    )
+    duplicate = editor.post(f"/pillars/{pillar.id}/actions/new", data=data)
+    assert duplicate.status_code == 422 and "3.2.7 is already used in this plan" in error_of(
+        duplicate, "code"
+    )
+
+
+def test_an_admin_archives_an_action_which_keeps_its_hours(admin, editor, session, iclei, users):
+    webinar = get(session, Action, code="3.2.6")
+    f.log(
+        session,
+        get(session, Plan, id=iclei),
+        get(session, User, email=users["editor"]),
+        date(2025, 5, 5),
+        "2",
+        webinar,
+    )
+    session.commit()
+    response = admin.post(f"/actions/{webinar.id}/archive", data={"version": webinar.version})
+    assert response.status_code == 303
+    assert "ICLEI member webinar" not in text(admin.get(f"/plans/{iclei}"))
+    assert get(session, TimeEntry, action_id=webinar.id) is not None
+    page = text(admin.get(f"/actions/{webinar.id}"))
+    assert "archived" in page and "Change the status" not in page
+    refused = admin.post(
+        f"/actions/{webinar.id}/status",
+        data={"status": "completed", "note": "", "version": webinar.version + 1},
+    )
+    assert refused.status_code == 409 and "3.2.6 is archived" in text(refused)
+
+
+def test_editors_cannot_archive(editor, session):
+    webinar = get(session, Action, code="3.2.6")
+    assert editor.post(f"/actions/{webinar.id}/archive", data={"version": webinar.version}).status_code == 403
+
+
+# Plans, pillars, allocation -----------------------------------------------------------------
+
+
+def test_admin_creates_a_plan_and_refuses_a_bad_period(admin, session):
+    bad = admin.post(
+        "/admin/plans", data={"title": "GAP 2027-2030", "start_year": "2030", "end_year": "2027"}
+    )
+    assert bad.status_code == 422 and "2027 is before the start year 2030" in text(bad)
+    assert get(session, Plan, title="GAP 2027-2030") is None
+    good = admin.post(
+        "/admin/plans", data={"title": "GAP 2027-2030", "start_year": "2027", "end_year": "2030"}
+    )
+    assert good.status_code == 303
+    assert get(session, Plan, title="GAP 2027-2030").organisation.name == "ICLEI European Secretariat"
+
+
+def test_admin_adds_renames_and_reorders_pillars(admin, session, iclei):
+    base = f"/admin/plans/{iclei}"
+    assert admin.post(f"{base}/pillars", data={"name": "Partnerships"}).status_code == 303
+    added = get(session, Pillar, plan_id=iclei, name="Partnerships")
+    assert added.position == 5
+    duplicate = admin.post(f"{base}/pillars", data={"name": "Communication"})
+    assert duplicate.status_code == 422 and "already has a pillar with this name" in text(duplicate)
+    assert (
+        admin.post(
+            f"{base}/pillars/{added.id}", data={"name": "External partnerships", "version": added.version}
+        ).status_code
+        == 303
+    )
+    added = get(session, Pillar, id=added.id)
+    assert (
+        admin.post(f"{base}/pillars/{added.id}", data={"move": "up", "version": added.version}).status_code
+        == 303
+    )
+    names = [
+        p.name
+        for p in session.scalars(sa.select(Pillar).where(Pillar.plan_id == iclei).order_by(Pillar.position))
+    ]
+    assert names == [
+        "Organisational actions",
+        "Communication",
+        "Training and capacity-building",
+        "External partnerships",
+        "Monitoring and evaluation",
+    ]
+    page = text(admin.get(f"/plans/{iclei}"))
+    assert page.index("4. External partnerships") < page.index("5. Monitoring and evaluation")
+
+
+def test_admin_manages_allocation_lines(admin, session, iclei, client):
+    base = f"/admin/plans/{iclei}"
+    for kind, name, hours in [
+        ("management", "Overall management", "100"),
+        ("implementation", "Implementation", "260"),
+    ]:
+        assert (
+            admin.post(
+                f"{base}/allocation",
+                data={"year": "2026", "kind": kind, "name": name, "hours": hours, "description": ""},
+            ).status_code
+            == 303
+        )
+    outside = admin.post(
+        f"{base}/allocation", data={"year": "2031", "kind": "management", "name": "X", "hours": "1"}
+    )
+    assert outside.status_code == 422 and "within the plan&#39;s period" in outside.get_data(as_text=True)
+    line = get(session, AllocationLine, plan_id=iclei, year=2026, name="Implementation")
+    saved = admin.post(
+        f"{base}/allocation/{line.id}",
+        data={"kind": "implementation", "name": "Implementation", "hours": "250", "version": line.version},
+    )
+    assert saved.status_code == 303
+    stale = admin.post(
+        f"{base}/allocation/{line.id}",
+        data={"kind": "implementation", "name": "Implementation", "hours": "999", "version": line.version},
+    )
+    assert stale.status_code == 409
+    assert "Total 350.0 h" in text(admin.get(f"/plans/{iclei}?year=2026"))
+    line = get(session, AllocationLine, id=line.id)
+    assert (
+        admin.post(f"{base}/allocation/{line.id}", data={"delete": "1", "version": line.version}).status_code
+        == 303
+    )
+    assert "Total 100.0 h" in text(admin.get(f"/plans/{iclei}?year=2026"))

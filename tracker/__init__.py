@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None, environ: dict[str, str] | None =
     from tracker.api import bp as api_bp
     from tracker.auth import bp as auth_bp
     from tracker.cli import init_app as init_cli
+    from tracker.dashboard import bp as dashboard_bp
     from tracker.hours import bp as hours_bp
     from tracker.planning import bp as planning_bp
     from tracker.tracking import bp as tracking_bp
@@ -51,5 +52,6 @@ def create_app(test_config: dict | None = None, environ: dict[str, str] | None =
     app.register_blueprint(tracking_bp)
     app.register_blueprint(hours_bp)
     app.register_blueprint(planning_bp)
+    app.register_blueprint(dashboard_bp)
     init_cli(app)
     return app

@@ -144,8 +144,19 @@ def year_bounds(year: int) -> tuple[date, date]:
     return date(year, 1, 1), date(year + 1, 1, 1)
 
 
-def hour_rollup(session: Session, plan: Plan, year: int) -> HourRollup:
-    """Roll up the hours of ``plan`` for ``year`` (archived actions keep their hours)."""
+def hour_rollup(
+    session: Session,
+    plan: Plan,
+    year: int,
+    *,
+    pillars: list[Pillar] | None = None,
+    pillar_of: dict[int, int] | None = None,
+) -> HourRollup:
+    """Roll up the hours of ``plan`` for ``year`` (archived actions keep their hours).
+
+    A caller that has already loaded the plan's pillars, and which pillar each action is in,
+    passes them to save two queries.
+    """
     start, end = year_bounds(year)
     lines = [
         LineFigures(line.name, line.kind, line.hours)
@@ -183,9 +194,10 @@ def hour_rollup(session: Session, plan: Plan, year: int) -> HourRollup:
         for action_id in planned_by_action.keys() | logged_by_action.keys()
     }
 
-    pillar_of: dict[int, int] = dict(
-        session.execute(sa.select(Action.id, Action.pillar_id).where(Action.plan_id == plan.id)).all()
-    )
+    if pillar_of is None:
+        pillar_of = dict(
+            session.execute(sa.select(Action.id, Action.pillar_id).where(Action.plan_id == plan.id)).all()
+        )
     pillar_planned: dict[int, Decimal] = defaultdict(lambda: ZERO)
     pillar_logged: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for action_id, figures in by_action.items():
@@ -199,8 +211,12 @@ def hour_rollup(session: Session, plan: Plan, year: int) -> HourRollup:
             position=pillar.position,
             name=pillar.name,
         )
-        for pillar in session.scalars(
-            sa.select(Pillar).where(Pillar.plan_id == plan.id).order_by(Pillar.position, Pillar.id)
+        for pillar in (
+            pillars
+            if pillars is not None
+            else session.scalars(
+                sa.select(Pillar).where(Pillar.plan_id == plan.id).order_by(Pillar.position, Pillar.id)
+            )
         )
     ]
 

@@ -1,0 +1,120 @@
+"""The management dashboard and its charts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tracker import charts
+from tracker.cache import cached_bytes, cached_json
+from tracker.clock import today
+from tracker.domain.dashboard import (
+    YearHours,
+    build_dashboard,
+    data_version,
+    hours_per_year,
+    timeline_summary,
+)
+from tracker.domain.plans import plans_of
+from tracker.extensions import db
+from tracker.models import Plan, Status
+from tracker.permissions import Need, requires
+from tracker.web import plan_or_404, requested_year
+
+bp = Blueprint("dashboard", __name__)
+CHARTS = ("status-by-pillar", "hours-by-year", "timeline")
+
+
+def status_labels() -> dict:
+    return {
+        Status.COMPLETED: _("completed"),
+        Status.ONGOING: _("ongoing"),
+        Status.UPCOMING: _("upcoming"),
+        "actions": _("Actions"),
+    }
+
+
+def cache_key(what: str, plan: Plan, version: int, year: int) -> str:
+    """What a cached item depends on: the plan's data, the year, today (for late), the language."""
+    return f"{what}:{plan.id}:{version}:{year}:{today().isoformat()}:{get_locale()}"
+
+
+def years_of(plan: Plan, version: int, year: int) -> list[YearHours]:
+    """Hours for every year of the plan, computed once per version of the plan's data."""
+    rows = cached_json(
+        cache_key("hours-per-year", plan, version, year),
+        lambda: [
+            [r.year, str(r.allocated), str(r.planned), str(r.logged)]
+            for r in hours_per_year(db.session, plan)
+        ],
+    )
+    return [YearHours(y, Decimal(a), Decimal(p), Decimal(lg)) for y, a, p, lg in rows]
+
+
+@bp.get("/dashboard")
+@requires(Need.READ)
+def index():
+    """The dashboard of the organisation's plan (the list when there are several)."""
+    plans = plans_of(db.session, current_user.organisation_id)
+    if len(plans) == 1:
+        return redirect(url_for("dashboard.show", plan_id=plans[0].id))
+    return redirect(url_for("views.plans"))
+
+
+@bp.get("/plans/<int:plan_id>/dashboard")
+@requires(Need.READ)
+def show(plan_id: int):
+    """Where the plan stands in a year: statuses, lateness, hours, timeline, latest changes."""
+    plan = plan_or_404(plan_id)
+    year = requested_year(plan, request.args.get("year"))
+    board = build_dashboard(db.session, plan, year, today())
+    return render_template(
+        "dashboard/show.html",
+        plan=plan,
+        year=year,
+        board=board,
+        years=years_of(plan, board.data_version, year),
+        timeline=timeline_summary(plan, board.pillars, board.actions),
+        statuses=[Status.COMPLETED, Status.ONGOING, Status.UPCOMING],
+        charts={
+            name: url_for("dashboard.chart", plan_id=plan.id, name=name, year=year, v=board.data_version)
+            for name in CHARTS
+        },
+    )
+
+
+def draw(name: str, plan: Plan, year: int, version: int) -> bytes:
+    """Draw one chart from the plan's data."""
+    if name == "hours-by-year":
+        labels = {
+            "allocated": _("allocated"),
+            "planned": _("planned"),
+            "logged": _("logged"),
+            "hours": _("Hours"),
+        }
+        return charts.hours_by_year(years_of(plan, version, year), labels)
+    board = build_dashboard(db.session, plan, year, today())
+    if name == "status-by-pillar":
+        return charts.status_by_pillar(board.by_pillar, status_labels())
+    return charts.timeline(plan, board.pillars, board.actions, status_labels())
+
+
+@bp.get("/plans/<int:plan_id>/charts/<name>.svg")
+@requires(Need.READ)
+def chart(plan_id: int, name: str):
+    """One chart as SVG, drawn once per version of the plan's data and shared by all workers."""
+    if name not in CHARTS:
+        abort(404)
+    plan = plan_or_404(plan_id)
+    year = requested_year(plan, request.args.get("year"))
+    version = data_version(db.session, plan)
+    svg = cached_bytes(
+        cache_key(f"chart-{name}", plan, version, year), lambda: draw(name, plan, year, version), ".svg"
+    )
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response

@@ -102,7 +102,8 @@ def make_app(database_url: str, tmp_path: Path, **config):
         "SECRET_KEY": "test-secret-key",
         "REPORTS_DIR": str(tmp_path / "reports"),
     }
-    return create_app({"WTF_CSRF_ENABLED": False, "TODAY": "2026-11-23", **config}, environ=environ)
+    defaults = {"WTF_CSRF_ENABLED": False, "TODAY": "2026-11-23", "CACHE_DIR": str(tmp_path / "cache")}
+    return create_app({**defaults, **config}, environ=environ)
 
 
 def clear_database(app) -> None:

@@ -86,13 +86,6 @@ def test_filter_by_status_pillar_late_person_and_text(editor, iclei, session):
 
 def test_sort_by_any_column_both_ways(editor, iclei):
     base = f"/plans/{iclei}/actions"
-    ascending = codes(editor.get(f"{base}?sort=title"))
-    assert (
-        ascending[:2] == ["3.2.2", "3.3.1"][:0]
-        or ascending[0] == "3.1.6"
-        or ascending == sorted(ascending, key=lambda c: c)
-        or True
-    )
     titles = re.findall(r'/actions/\d+">([^<]+)</a>', editor.get(f"{base}?sort=title").get_data(as_text=True))
     assert titles == sorted(titles, key=str.lower)
     backwards = re.findall(

@@ -39,8 +39,12 @@ def status_labels() -> dict:
 
 
 def cache_key(what: str, plan: Plan, version: int, year: int) -> str:
-    """What a cached item depends on: the plan's data, the year, today (for late), the language."""
-    return f"{what}:{plan.id}:{version}:{year}:{today().isoformat()}:{get_locale()}"
+    """What a cached item depends on: the plan's data, the year, today (for late), the language.
+
+    The plan's random ``uid`` keeps a database rebuilt from scratch, whose history ids start
+    again, from ever reading another database's charts.
+    """
+    return f"{what}:{plan.uid}:{version}:{year}:{today().isoformat()}:{get_locale()}"
 
 
 def years_of(plan: Plan, version: int, year: int) -> list[YearHours]:

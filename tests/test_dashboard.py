@@ -1,0 +1,146 @@
+"""The management dashboard: figures, charts, cache, and the same numbers as the API."""
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests import factories as f
+from tests.conftest import make_app
+from tests.test_views import text
+from tracker import charts
+from tracker.domain.accounts import create_token
+from tracker.models import Action, Pillar, Plan, User
+
+
+@pytest.fixture
+def viewer(client, auth, users):
+    auth.login(users["viewer"])
+    return client
+
+
+def test_the_seeded_plan_at_a_glance(viewer, iclei):
+    page = text(viewer.get(f"/plans/{iclei}/dashboard?year=2025"))
+    assert "2 ✔ completed 10 ◐ ongoing 5 ○ upcoming 6 ⚠ late" in page
+    assert "Overall management 100.0 h — 0.0 h 100.0 h" in page
+    assert "Development/Implementation of the action plan 250.0 h 0.0 h 0.0 h 250.0 h" in page
+    assert "Total 350.0 h 0.0 h 0.0 h 350.0 h" in page
+    assert "1. Organisational actions 0 5 2 3 7" in page
+    assert "All pillars 2 10 5 6 17" in page
+    assert "2025 350.0 h 0.0 h 0.0 h 350.0 h" in page and "2024 0.0 h 0.0 h 0.0 h 0.0 h" in page
+    assert "3.2.6 ICLEI member webinar ◐ ongoing : The 2023 occurrence is not done." in page
+    assert "3.4.1 ICLEI Gender Assessment Surveys : ✔ done" in page  # due in 2025, done
+
+
+def test_this_year_by_default_and_a_bad_year_is_400(viewer, iclei):
+    assert "Hours in 2026" in text(viewer.get(f"/plans/{iclei}/dashboard"))
+    assert viewer.get(f"/plans/{iclei}/dashboard?year=1990").status_code == 400
+
+
+def test_the_dashboard_and_the_api_show_the_same_figures(viewer, iclei, session, users):
+    plan = session.get(Plan, iclei)
+    editor = session.scalar(sa.select(User).where(User.email == users["editor"]))
+    guidelines = session.scalar(sa.select(Action).where(Action.code == "3.2.3"))
+    survey = session.scalar(sa.select(Action).where(Action.code == "3.4.1"))
+    f.budget(session, guidelines, 2025, "240")
+    f.budget(session, survey, 2025, "25.5")
+    f.log(session, plan, editor, date(2025, 2, 3), "7.25", guidelines)
+    f.log(session, plan, editor, date(2025, 9, 9), "12.5", survey)
+    f.log(session, plan, editor, date(2025, 2, 4), "30", None)
+    _row, token = create_token(session, editor)
+    session.commit()
+    api = viewer.get(
+        f"/api/v1/plans/{iclei}/hours?year=2025", headers={"Authorization": f"Bearer {token}"}
+    ).json
+    page = text(viewer.get(f"/plans/{iclei}/dashboard?year=2025"))
+    hours = lambda value: f"{value:.1f} h" if value * 10 == int(value * 10) else f"{value:.2f} h"  # noqa: E731
+    total = f"Total {hours(api['allocated']['total'])} {hours(api['planned'])} {hours(api['logged']['total'])} {hours(api['remaining'])}"
+    assert total == "Total 350.0 h 265.5 h 49.75 h 300.25 h"
+    assert total + " over-allocated" in page
+    assert (
+        "Over-allocated: implementation has 265.5 h planned and 19.75 h logged against 250.0 h allocated."
+        in page
+    )
+    for row in api["by_pillar"]:
+        name = row["pillar"].split(" ", 1)
+        assert f"{name[0]}. {name[1]} {hours(row['planned'])} {hours(row['logged'])}" in page
+    assert f"2025 350.0 h {hours(api['planned'])} {hours(api['logged']['total'])}" in page
+
+
+def chart_urls(client, plan_id):
+    html = client.get(f"/plans/{plan_id}/dashboard?year=2025").get_data(as_text=True)
+    return dict(re.findall(r'src="(/plans/\d+/charts/([a-z-]+)\.svg[^"]*)"', html)[i][::-1] for i in range(3))
+
+
+def test_each_chart_is_an_svg_with_a_text_alternative(viewer, iclei):
+    html = viewer.get(f"/plans/{iclei}/dashboard?year=2025").get_data(as_text=True)
+    images = re.findall(r'<img src="([^"]+)" alt="([^"]+)"', html)
+    assert len(images) == 3 and all(len(alt) > 40 for _src, alt in images)
+    for src, _alt in images:
+        response = viewer.get(src.replace("&amp;", "&"))
+        assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+        assert b"<svg" in response.data
+    timeline = viewer.get(images[2][0].replace("&amp;", "&")).get_data(as_text=True)
+    assert "3.4.2" in timeline and "upcoming" in timeline
+
+
+def test_an_unchanged_plan_is_drawn_once_even_across_processes(
+    app, viewer, iclei, database_url, tmp_path, users, monkeypatch, session
+):
+    drawn = []
+    original = charts.status_by_pillar
+    monkeypatch.setattr(charts, "status_by_pillar", lambda *a: drawn.append(1) or original(*a))
+    url = f"/plans/{iclei}/charts/status-by-pillar.svg?year=2025"
+    first = viewer.get(url).data
+    assert viewer.get(url).data == first
+    # Another worker process: another app on the same cache folder.
+    other = make_app(database_url, tmp_path / "other", CACHE_DIR=app.config["CACHE_DIR"])
+    other_client = other.test_client()
+    other_client.post("/signin", data={"email": users["viewer"], "password": "correct horse battery staple"})
+    assert other_client.get(url).data == first
+    assert len(drawn) == 1
+    # A change to the plan is a new version of its data: the chart is drawn again.
+    action = session.scalar(sa.select(Action).where(Action.code == "3.2.4"))
+    action.status = action.status.__class__("ongoing")
+    session.commit()
+    changed = viewer.get(url).data
+    assert len(drawn) == 2 and changed != first
+
+
+def test_the_dashboards_queries_do_not_grow_with_the_plan(viewer, iclei, session, app_engine):
+    url = f"/plans/{iclei}/dashboard?year=2025"
+    viewer.get(url)
+    with f.count_statements(app_engine) as small:
+        viewer.get(url)
+    pillar = session.scalar(sa.select(Pillar).where(Pillar.plan_id == iclei, Pillar.position == 1))
+    for n in range(40):
+        action = f.action(session, pillar, f"3.1.{n + 20}")
+        f.budget(session, action, 2025, "2")
+    session.commit()
+    viewer.get(url)  # new data version: the cached year figures are rebuilt once
+    with f.count_statements(app_engine) as large:
+        page = text(viewer.get(url))
+    assert "50 ◐ ongoing" in page
+    assert len(small) == len(large) <= 15, (len(small), len(large))
+
+
+def test_every_role_has_the_dashboard_and_a_viewer_can_change_nothing(client, auth, users, iclei):
+    for role in ("viewer", "editor", "admin"):
+        auth.login(users[role])
+        assert 'href="/dashboard"' in client.get("/plans").get_data(as_text=True)
+        auth.logout()
+    auth.login(users["viewer"])
+    assert client.get("/dashboard").location == f"/plans/{iclei}/dashboard"
+    html = client.get(f"/plans/{iclei}/dashboard").get_data(as_text=True)
+    forms = re.findall(r'<form method="(\w+)"', html)
+    assert forms == ["post", "get"]  # sign out, and the year
+
+
+def test_no_module_uses_pyplot():
+    sources = Path(__file__).resolve().parents[1].joinpath("tracker").rglob("*.py")
+    imports = re.compile(
+        r"^\s*(import matplotlib\.pyplot|from matplotlib import pyplot|from matplotlib\.pyplot)", re.M
+    )
+    assert not [p.name for p in sources if imports.search(p.read_text())]

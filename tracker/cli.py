@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import OperationalError
 
+from tracker.bench import bench_command
 from tracker.clock import today
 from tracker.database import describe_url
 from tracker.domain.accounts import (
@@ -176,3 +177,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(user_cli)
     app.cli.add_command(token_cli)
+    app.cli.add_command(bench_command)

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from tracker import charts
 from tracker.cache import cached_bytes, cached_json
@@ -72,12 +73,25 @@ def index():
 @bp.get("/plans/<int:plan_id>/dashboard")
 @requires(Need.READ)
 def show(plan_id: int):
-    """Where the plan stands in a year: statuses, lateness, hours, timeline, latest changes."""
+    """Where the plan stands in a year: statuses, lateness, hours, timeline, latest changes.
+
+    The body holds nothing of the person asking, so it is built once per version of the plan's
+    data (and per year, day and language) and then read from the shared cache.
+    """
     plan = plan_or_404(plan_id)
     year = requested_year(plan, request.args.get("year"))
+    version = data_version(db.session, plan)
+    body = cached_bytes(
+        cache_key("dashboard", plan, version, year), lambda: render_body(plan, year).encode(), ".html"
+    )
+    return render_template("dashboard/show.html", plan=plan, year=year, body=Markup(body.decode()))
+
+
+def render_body(plan: Plan, year: int) -> str:
+    """The dashboard's content, computed from the plan's data."""
     board = build_dashboard(db.session, plan, year, today())
     return render_template(
-        "dashboard/show.html",
+        "dashboard/body.html",
         plan=plan,
         year=year,
         board=board,

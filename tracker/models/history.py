@@ -28,6 +28,8 @@ class HistoryEntry(Base):
     __table_args__ = (
         sa.Index("ix_history_entry_record", "entity", "entity_id", "at"),
         sa.Index("ix_history_entry_plan_at", "plan_id", "at"),
+        # The plan's newest history row is its data version, read on every dashboard view.
+        sa.Index("ix_history_entry_plan_id_id", "plan_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -60,6 +60,7 @@ def samples(session, users, password_hash):
         "year": 2025,
         "line_id": session.scalar(sa.select(AllocationLine.id).order_by(AllocationLine.id)),
         "filename": "css/app.css",
+        "name": "status-by-pillar",
     }
 
 

@@ -22,6 +22,7 @@ from flask import render_template_string
 from werkzeug.security import generate_password_hash
 
 from tracker import cache
+from tracker.domain import summary
 from tracker.extensions import db
 from tracker.models import (
     Action,
@@ -262,6 +263,8 @@ def build(
     for start in range(0, changes, 20_000):
         connection.execute(sa.insert(StatusChange), status_rows[start : start + 20_000])
         connection.execute(sa.insert(HistoryEntry), history_rows[start : start + 20_000])
+    # Bulk inserts bypass the session hook that keeps the summary: sum this plan's entries once.
+    summary.rebuild(connection, plan_id)
     return plan_id
 
 

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from tracker import audit  # noqa: F401 - registers the history hook on every session
+from tracker.domain import summary  # noqa: F401 - keeps the hours summary in step
 from tracker.extensions import db, migrate
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")

@@ -23,12 +23,12 @@ from tracker.models import (
     AllocationLine,
     Cadence,
     HistoryEntry,
+    HoursSummary,
     Occurrence,
     Pillar,
     Plan,
     PlannedHours,
     Status,
-    TimeEntry,
     User,
 )
 
@@ -241,22 +241,13 @@ def hours_per_year(session: Session, plan: Plan) -> list[YearHours]:
             .group_by(PlannedHours.year)
         ).all()
     )
-    logged: dict[int, Decimal] = {}
-    # One range query per year keeps to the (plan, date) index instead of a computed year.
-    cases = sa.case(
-        *((TimeEntry.spent_on < date(y + 1, 1, 1), y) for y in plan.years),
-        else_=plan.end_year + 1,
+    logged = dict(
+        session.execute(
+            sa.select(HoursSummary.year, sa.func.sum(HoursSummary.hours))
+            .where(HoursSummary.plan_id == plan.id)
+            .group_by(HoursSummary.year)
+        ).all()
     )
-    for year, hours in session.execute(
-        sa.select(cases.label("year"), sa.func.sum(TimeEntry.hours))
-        .where(
-            TimeEntry.plan_id == plan.id,
-            TimeEntry.spent_on >= date(plan.start_year, 1, 1),
-            TimeEntry.spent_on < date(plan.end_year + 1, 1, 1),
-        )
-        .group_by("year")
-    ):
-        logged[int(year)] = hours
     return [
         YearHours(y, allocated.get(y) or ZERO, planned.get(y) or ZERO, logged.get(y) or ZERO)
         for y in plan.years

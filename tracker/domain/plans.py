@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from tracker.domain.late import Lateness, late_reasons
 from tracker.domain.rollup import ZERO, BudgetFigures, HourRollup, hour_rollup
 from tracker.domain.timeline import OccurrenceState, occurrence_states, occurrence_years
-from tracker.models import Action, Pillar, Plan, PlannedHours, Status, TimeEntry
+from tracker.models import MANAGEMENT, Action, HoursSummary, Pillar, Plan, PlannedHours, Status
 
 
 def plans_of(session: Session, organisation_id: int) -> list[Plan]:
@@ -135,16 +135,15 @@ def hours_by_year(
     for planned_action, year, hours in session.execute(planned_query):
         planned[planned_action][year] = hours
     logged: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    entry_year = sa.extract("year", TimeEntry.spent_on)
     logged_query = (
-        sa.select(TimeEntry.action_id, entry_year, sa.func.sum(TimeEntry.hours))
-        .where(TimeEntry.plan_id == plan.id, TimeEntry.action_id.is_not(None))
-        .group_by(TimeEntry.action_id, entry_year)
+        sa.select(HoursSummary.action_id, HoursSummary.year, sa.func.sum(HoursSummary.hours))
+        .where(HoursSummary.plan_id == plan.id, HoursSummary.action_id != MANAGEMENT)
+        .group_by(HoursSummary.action_id, HoursSummary.year)
     )
     if action_id is not None:
-        logged_query = logged_query.where(TimeEntry.action_id == action_id)
-    for action_id, year, hours in session.execute(logged_query):
-        logged[action_id][int(year)] = hours or ZERO
+        logged_query = logged_query.where(HoursSummary.action_id == action_id)
+    for logged_action, year, hours in session.execute(logged_query):
+        logged[logged_action][year] = hours or ZERO
     return planned, logged
 
 

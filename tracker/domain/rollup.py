@@ -18,20 +18,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tracker.models import (
+    MANAGEMENT,
     Action,
     AllocationKind,
     AllocationLine,
+    HoursSummary,
     Pillar,
     Plan,
     PlannedHours,
-    TimeEntry,
     User,
 )
 
@@ -139,11 +139,6 @@ class HourRollup:
         return self.by_action.get(action_id, BudgetFigures())
 
 
-def year_bounds(year: int) -> tuple[date, date]:
-    """The first day of ``year`` and of the next: entries are dated in ``[start, end)``."""
-    return date(year, 1, 1), date(year + 1, 1, 1)
-
-
 def hour_rollup(
     session: Session,
     plan: Plan,
@@ -157,7 +152,6 @@ def hour_rollup(
     A caller that has already loaded the plan's pillars, and which pillar each action is in,
     passes them to save two queries.
     """
-    start, end = year_bounds(year)
     lines = [
         LineFigures(line.name, line.kind, line.hours)
         for line in session.scalars(
@@ -173,17 +167,16 @@ def hour_rollup(
             .where(Action.plan_id == plan.id, PlannedHours.year == year)
         ).all()
     )
-    in_year = (
-        TimeEntry.plan_id == plan.id,
-        TimeEntry.spent_on >= start,
-        TimeEntry.spent_on < end,
-    )
-    logged_sum = sa.func.sum(TimeEntry.hours)
-    logged_by_action: dict[int | None, Decimal] = dict(
-        session.execute(
-            sa.select(TimeEntry.action_id, logged_sum).where(*in_year).group_by(TimeEntry.action_id)
-        ).all()
-    )
+    # Logged hours come from the maintained summary (see tracker.domain.summary): a row per
+    # action and person, not one per entry.
+    in_year = (HoursSummary.plan_id == plan.id, HoursSummary.year == year)
+    logged_sum = sa.func.sum(HoursSummary.hours)
+    logged_by_action: dict[int | None, Decimal] = {
+        (None if action_id == MANAGEMENT else action_id): hours
+        for action_id, hours in session.execute(
+            sa.select(HoursSummary.action_id, logged_sum).where(*in_year).group_by(HoursSummary.action_id)
+        )
+    }
     logged_management = logged_by_action.pop(None, None) or ZERO
 
     by_action = {
@@ -220,10 +213,10 @@ def hour_rollup(
         )
     ]
 
-    is_management = TimeEntry.action_id.is_(None)
+    is_management = HoursSummary.action_id == MANAGEMENT
     person_rows = session.execute(
         sa.select(User.id, User.name, is_management, logged_sum)
-        .join(User, User.id == TimeEntry.user_id)
+        .join(User, User.id == HoursSummary.user_id)
         .where(*in_year)
         .group_by(User.id, User.name, is_management)
         .order_by(User.name, User.id)

@@ -16,9 +16,11 @@ from tracker.models.plan import (
     Status,
 )
 from tracker.models.security import SecurityEvent, SecurityEventKind
+from tracker.models.summary import MANAGEMENT, HoursSummary
 from tracker.models.user import ApiToken, Role, User
 
 __all__ = [
+    "MANAGEMENT",
     "Action",
     "AllocationKind",
     "AllocationLine",
@@ -27,6 +29,7 @@ __all__ = [
     "Cadence",
     "ChangeKind",
     "HistoryEntry",
+    "HoursSummary",
     "Occurrence",
     "Organisation",
     "Pillar",

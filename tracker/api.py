@@ -12,10 +12,11 @@ from flask_login import current_user
 
 from tracker.clock import today
 from tracker.domain import validation
+from tracker.domain.dashboard import action_lines
 from tracker.domain.editing import Conflict, change_status, log_hours
 from tracker.domain.history import action_history
 from tracker.domain.late import late_reasons
-from tracker.domain.plans import action_occurrences, hours_by_year, plan_overview, plans_of
+from tracker.domain.plans import action_occurrences, hours_by_year, plans_of
 from tracker.domain.rollup import HourRollup, hour_rollup
 from tracker.domain.validation import Errors, Invalid
 from tracker.extensions import db
@@ -49,10 +50,8 @@ def plans():
     )
 
 
-def action_json(
-    action: Action, pillar_label: str, late: bool, planned: dict, logged: dict, years: range
-) -> dict:
-    """An action as every API answer shows it."""
+def action_json(action, pillar_label: str, late: bool, planned: dict, logged: dict, years: range) -> dict:
+    """An action (a model or a dashboard line) as every API answer shows it."""
     zero = Decimal("0")
     return {
         "id": action.id,
@@ -76,19 +75,21 @@ def action_json(
 def actions(plan_id: int):
     """Every action of a plan, late as of today, with planned and logged hours by year."""
     plan = plan_or_404(plan_id)
-    overview = plan_overview(db.session, plan, requested_year(plan, None), today())
+    pillars, _rows, lines = action_lines(db.session, plan, today())
+    labels = {pillar.id: pillar.label for pillar in pillars}
     planned, logged = hours_by_year(db.session, plan)
+    empty: dict = {}
     return jsonify(
         [
             action_json(
-                row.action,
-                row.pillar.label,
-                row.is_late,
-                planned[row.action.id],
-                logged[row.action.id],
+                line,
+                labels[line.pillar_id],
+                bool(line.late),
+                planned.get(line.id, empty),
+                logged.get(line.id, empty),
                 plan.years,
             )
-            for row in overview.rows
+            for line in lines
         ]
     )
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tests import factories as f
 from tracker.domain.summary import disagreements, rebuild
-from tracker.models import HoursSummary, TimeEntry
+from tracker.models import ActionHours, TimeEntry
 
 operation = st.one_of(
     st.tuples(
@@ -69,11 +69,11 @@ def test_a_rolled_back_change_leaves_the_summary_as_it_was(session, world):
     plan, actions, people = world
     f.log(session, plan, people[0], date(2025, 5, 5), "2", actions[1])
     session.commit()
-    before = session.scalars(sa.select(HoursSummary.hours)).all()
+    before = session.scalars(sa.select(ActionHours.hours)).all()
     f.log(session, plan, people[0], date(2025, 5, 6), "3", actions[1])
     session.flush()
     session.rollback()
-    assert session.scalars(sa.select(HoursSummary.hours)).all() == before == [Decimal("2.00")]
+    assert session.scalars(sa.select(ActionHours.hours)).all() == before == [Decimal("2.00")]
 
 
 def test_rebuild_sums_entries_that_bypassed_the_session(session, world):

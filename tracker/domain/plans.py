@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from tracker.domain.late import Lateness, late_reasons
 from tracker.domain.rollup import ZERO, BudgetFigures, HourRollup, hour_rollup
 from tracker.domain.timeline import OccurrenceState, occurrence_states, occurrence_years
-from tracker.models import MANAGEMENT, Action, HoursSummary, Pillar, Plan, PlannedHours, Status
+from tracker.models import MANAGEMENT, Action, ActionHours, Pillar, Plan, PlannedHours, Status
 
 
 def plans_of(session: Session, organisation_id: int) -> list[Plan]:
@@ -135,13 +135,11 @@ def hours_by_year(
     for planned_action, year, hours in session.execute(planned_query):
         planned[planned_action][year] = hours
     logged: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    logged_query = (
-        sa.select(HoursSummary.action_id, HoursSummary.year, sa.func.sum(HoursSummary.hours))
-        .where(HoursSummary.plan_id == plan.id, HoursSummary.action_id != MANAGEMENT)
-        .group_by(HoursSummary.action_id, HoursSummary.year)
+    logged_query = sa.select(ActionHours.action_id, ActionHours.year, ActionHours.hours).where(
+        ActionHours.plan_id == plan.id, ActionHours.action_id != MANAGEMENT
     )
     if action_id is not None:
-        logged_query = logged_query.where(HoursSummary.action_id == action_id)
+        logged_query = logged_query.where(ActionHours.action_id == action_id)
     for logged_action, year, hours in session.execute(logged_query):
         logged[logged_action][year] = hours or ZERO
     return planned, logged

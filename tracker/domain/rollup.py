@@ -26,9 +26,10 @@ from sqlalchemy.orm import Session
 from tracker.models import (
     MANAGEMENT,
     Action,
+    ActionHours,
     AllocationKind,
     AllocationLine,
-    HoursSummary,
+    PersonHours,
     Pillar,
     Plan,
     PlannedHours,
@@ -167,14 +168,14 @@ def hour_rollup(
             .where(Action.plan_id == plan.id, PlannedHours.year == year)
         ).all()
     )
-    # Logged hours come from the maintained summary (see tracker.domain.summary): a row per
-    # action and person, not one per entry.
-    in_year = (HoursSummary.plan_id == plan.id, HoursSummary.year == year)
-    logged_sum = sa.func.sum(HoursSummary.hours)
+    # Logged hours come from the maintained summaries (see tracker.domain.summary): a row per
+    # action and per person, not one per entry.
     logged_by_action: dict[int | None, Decimal] = {
         (None if action_id == MANAGEMENT else action_id): hours
         for action_id, hours in session.execute(
-            sa.select(HoursSummary.action_id, logged_sum).where(*in_year).group_by(HoursSummary.action_id)
+            sa.select(ActionHours.action_id, ActionHours.hours).where(
+                ActionHours.plan_id == plan.id, ActionHours.year == year
+            )
         )
     }
     logged_management = logged_by_action.pop(None, None) or ZERO
@@ -213,12 +214,10 @@ def hour_rollup(
         )
     ]
 
-    is_management = HoursSummary.action_id == MANAGEMENT
     person_rows = session.execute(
-        sa.select(User.id, User.name, is_management, logged_sum)
-        .join(User, User.id == HoursSummary.user_id)
-        .where(*in_year)
-        .group_by(User.id, User.name, is_management)
+        sa.select(User.id, User.name, PersonHours.management, PersonHours.hours)
+        .join(User, User.id == PersonHours.user_id)
+        .where(PersonHours.plan_id == plan.id, PersonHours.year == year)
         .order_by(User.name, User.id)
     ).all()
     people: dict[int, dict] = {}

@@ -16,12 +16,13 @@ from tracker.models.plan import (
     Status,
 )
 from tracker.models.security import SecurityEvent, SecurityEventKind
-from tracker.models.summary import MANAGEMENT, HoursSummary
+from tracker.models.summary import MANAGEMENT, ActionHours, PersonHours
 from tracker.models.user import ApiToken, Role, User
 
 __all__ = [
     "MANAGEMENT",
     "Action",
+    "ActionHours",
     "AllocationKind",
     "AllocationLine",
     "ApiToken",
@@ -29,9 +30,9 @@ __all__ = [
     "Cadence",
     "ChangeKind",
     "HistoryEntry",
-    "HoursSummary",
     "Occurrence",
     "Organisation",
+    "PersonHours",
     "Pillar",
     "Plan",
     "PlannedHours",

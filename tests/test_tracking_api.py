@@ -204,3 +204,24 @@ def test_ten_simultaneous_saves_one_success_nine_conflicts(database_url, tmp_pat
     changes = session.scalars(sa.select(StatusChange).where(StatusChange.action_id == gep.id)).all()
     assert len(changes) == 2  # created, and the one save that won
     assert action(session, "3.1.1").version == version + 1
+
+
+def test_the_cached_action_list_shows_each_change_at_once(client, session, editor_token, iclei):
+    url = f"/api/v1/plans/{iclei}/actions"
+    before = {a["code"]: a for a in client.get(url, headers=editor_token).json}
+    gep = action(session, "3.1.1")
+    client.post(
+        f"/api/v1/actions/{gep.id}/status",
+        headers=editor_token,
+        json={"status": "completed", "note": "", "version": gep.version},
+    )
+    client.post(
+        f"/api/v1/actions/{gep.id}/hours",
+        headers=editor_token,
+        json={"date": "2025-06-01", "hours": 2.5, "note": ""},
+    )
+    after = {a["code"]: a for a in client.get(url, headers=editor_token).json}
+    assert (before["3.1.1"]["status"], after["3.1.1"]["status"]) == ("ongoing", "completed")
+    assert (before["3.1.1"]["late"], after["3.1.1"]["late"]) == (True, False)
+    assert after["3.1.1"]["logged_hours"]["2025"] == before["3.1.1"]["logged_hours"]["2025"] + 2.5
+    assert after["3.1.1"]["version"] == before["3.1.1"]["version"] + 1

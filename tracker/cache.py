@@ -17,6 +17,16 @@ from pathlib import Path
 from flask import current_app
 
 
+def plan_key(what: str, plan, version: int, *parts) -> str:
+    """The key of something built from a plan's data: the plan, the version of its data, and
+    whatever else it depends on (the year, today's date for "late", the language).
+
+    The plan's random ``uid`` keeps a database rebuilt from scratch, whose history ids start
+    again, from ever reading another database's entries.
+    """
+    return ":".join(str(part) for part in (what, plan.uid, version, *parts))
+
+
 def cache_dir() -> Path:
     """The folder of the cache (``CACHE_DIR``, by default ``instance/cache``)."""
     path = Path(current_app.config.get("CACHE_DIR") or Path(current_app.instance_path) / "cache")

@@ -11,7 +11,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from tracker import charts
-from tracker.cache import cached_bytes, cached_json
+from tracker.cache import cached_bytes, cached_json, plan_key
 from tracker.clock import today
 from tracker.domain.dashboard import (
     YearHours,
@@ -40,12 +40,8 @@ def status_labels() -> dict:
 
 
 def cache_key(what: str, plan: Plan, version: int, year: int) -> str:
-    """What a cached item depends on: the plan's data, the year, today (for late), the language.
-
-    The plan's random ``uid`` keeps a database rebuilt from scratch, whose history ids start
-    again, from ever reading another database's charts.
-    """
-    return f"{what}:{plan.uid}:{version}:{year}:{today().isoformat()}:{get_locale()}"
+    """A dashboard item depends on the plan's data, the year, today (for late), the language."""
+    return plan_key(what, plan, version, year, today().isoformat(), get_locale())
 
 
 def years_of(plan: Plan, version: int, year: int) -> list[YearHours]:

@@ -35,7 +35,7 @@ from tracker.models import (
 STATUSES = (Status.COMPLETED, Status.ONGOING, Status.UPCOMING)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ActionLine:
     """An action as the dashboard needs it (plain values, no ORM object)."""
 

@@ -225,3 +225,14 @@ def test_the_cached_action_list_shows_each_change_at_once(client, session, edito
     assert (before["3.1.1"]["late"], after["3.1.1"]["late"]) == (True, False)
     assert after["3.1.1"]["logged_hours"]["2025"] == before["3.1.1"]["logged_hours"]["2025"] + 2.5
     assert after["3.1.1"]["version"] == before["3.1.1"]["version"] + 1
+
+
+def test_control_characters_in_a_note_are_removed_not_a_500(client, session, editor_token):
+    webinar = action(session, "3.2.6")
+    response = client.post(
+        f"/api/v1/actions/{webinar.id}/hours",
+        headers=editor_token,
+        json={"date": "2025-03-14", "hours": 1, "note": "Speaker\x00 calls\x07"},
+    )
+    assert response.status_code == 201
+    assert response.json["note"] == "Speaker calls"

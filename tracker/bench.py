@@ -6,23 +6,27 @@ SQLite database unless ``--database-url`` names one to build into and keep.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
 import statistics
 import tempfile
 import time
+import tracemalloc
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import click
+import openpyxl
 import sqlalchemy as sa
 from flask import render_template_string
 from werkzeug.security import generate_password_hash
 
 from tracker import cache
 from tracker.domain import summary
+from tracker.exports import build_plan_workbook
 from tracker.extensions import db
 from tracker.models import (
     Action,
@@ -304,6 +308,38 @@ def timed(client, url: str, runs: int, before=None) -> list[float]:
     return samples
 
 
+def measure_export(session, plan) -> dict:
+    """The plan workbook's time and peak memory, and the floor: the same cells, unstyled, in
+    openpyxl's write-only mode."""
+    today = date.today()
+    started = time.perf_counter()
+    data = build_plan_workbook(session, plan, today)
+    export_s = time.perf_counter() - started
+    tracemalloc.start()
+    build_plan_workbook(session, plan, today)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    values = {
+        sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)]
+        for sheet in openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    }
+    started = time.perf_counter()
+    floor = openpyxl.Workbook(write_only=True)
+    for title, rows in values.items():
+        sheet = floor.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    floor.save(io.BytesIO())
+    floor_s = time.perf_counter() - started
+    return {
+        "export_xlsx_s": round(export_s, 3),
+        "export_peak_mb": round(peak / 2**20, 1),
+        "export_floor_s": round(floor_s, 3),
+        "export_floor_ratio": round(export_s / floor_s, 2),
+        "export_bytes": len(data),
+    }
+
+
 @click.command("bench")
 @click.option("--actions", default=2000, show_default=True)
 @click.option("--pillars", default=8, show_default=True)
@@ -419,6 +455,7 @@ def bench_command(actions, pillars, years, entries, people, changes, runs, datab
         timed(client, api_actions, 2)
         results["api_actions_ms"] = median_ms(timed(client, api_actions, runs))
         results["api_hours_ms"] = median_ms(timed(client, f"/api/v1/plans/{large}/hours?year={year}", runs))
+        results.update(measure_export(db.session, db.session.get(Plan, large)))
         db.session.remove()
         if not keep:
             engine.dispose()

@@ -24,13 +24,15 @@ from tracker.domain.accounts import (
     tokens_of,
 )
 from tracker.domain.security import record_event
+from tracker.exports import EXPORTS
 from tracker.extensions import db
-from tracker.models import ApiToken, SecurityEventKind, User
+from tracker.models import ApiToken, Plan, SecurityEventKind, User
 from tracker.seeding import DEMO_PASSWORD, ICLEI_SEED, SeedError, load_demo, load_plan
 
 seed_cli = AppGroup("seed", help="Load the ICLEI plan, or demo data to try the app with.")
 user_cli = AppGroup("user", help="Manage users.")
 token_cli = AppGroup("token", help="Manage API tokens.")
+export_cli = AppGroup("export", help="Export a plan.")
 
 
 def needs_database(command):
@@ -172,9 +174,27 @@ def token_revoke(token_id: int) -> None:
     click.echo(f"Revoked token {token_id} of {row.user.email}.")
 
 
+@export_cli.command("xlsx")
+@click.option("--plan", "plan_id", type=int, required=True, help="The plan's id.")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@needs_database
+def export_xlsx(plan_id: int, path: Path) -> None:
+    """Write the plan workbook (Plan, Actions, Hours, History) to PATH."""
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        raise click.ClickException(f"plan: there is no plan {plan_id}")
+    data = EXPORTS["plan"](db.session, plan, today())
+    try:
+        path.write_bytes(data)
+    except OSError as error:
+        raise click.ClickException(f"{path}: {error.strerror}") from None
+    click.echo(f"Wrote {path} ({len(data):,} bytes).")
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
     app.cli.add_command(seed_cli)
     app.cli.add_command(user_cli)
     app.cli.add_command(token_cli)
     app.cli.add_command(bench_command)
+    app.cli.add_command(export_cli)

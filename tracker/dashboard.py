@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
+from werkzeug.utils import secure_filename
 
 from tracker import charts
 from tracker.cache import cached_bytes, cached_json, plan_key
@@ -21,6 +22,7 @@ from tracker.domain.dashboard import (
     timeline_summary,
 )
 from tracker.domain.plans import plans_of
+from tracker.exports import EXPORTS
 from tracker.extensions import db
 from tracker.models import Plan, Status
 from tracker.permissions import Need, requires
@@ -132,3 +134,17 @@ def chart(plan_id: int, name: str):
     response = Response(svg, mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
+
+
+@bp.get("/plans/<int:plan_id>/workbook.xlsx")
+@requires(Need.READ)
+def workbook(plan_id: int):
+    """The plan workbook (Plan, Actions, Hours, History), for Excel or LibreOffice."""
+    plan = plan_or_404(plan_id)
+    data = EXPORTS["plan"](db.session, plan, today())
+    filename = f"{secure_filename(plan.title) or 'plan'}-{today().isoformat()}.xlsx"
+    return Response(
+        data,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

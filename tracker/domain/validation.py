@@ -6,6 +6,7 @@ Each parser takes what arrived (form text or a JSON value) and returns a clean v
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -51,13 +52,20 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def text(field: str, value, *, required: bool = False, limit: int = MAX_TEXT) -> str:
-    """Free text: trimmed, at most ``limit`` characters, and not empty when ``required``."""
+    """Free text: trimmed, at most ``limit`` characters, and not empty when ``required``.
+
+    Control characters other than tabs and line breaks are removed: nobody types them, and
+    PostgreSQL cannot store a NUL.
+    """
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise Invalid({field: "must be text"})
-    value = value.strip()
+    value = CONTROL.sub("", value).strip()
     if required and not value:
         raise Invalid({field: "must not be empty"})
     if len(value) > limit:

@@ -14,7 +14,6 @@ import statistics
 import tempfile
 import time
 import tracemalloc
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -25,6 +24,7 @@ from flask import render_template_string
 from werkzeug.security import generate_password_hash
 
 from tracker import cache
+from tracker.database import counting_statements
 from tracker.domain import summary
 from tracker.exports import build_plan_workbook
 from tracker.extensions import db
@@ -281,20 +281,6 @@ def p95_ms(samples: list[float]) -> float:
     return round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] * 1000, 2)
 
 
-@contextmanager
-def statements(engine):
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-
-
 def timed(client, url: str, runs: int, before=None) -> list[float]:
     samples = []
     for _ in range(runs):
@@ -440,10 +426,10 @@ def bench_command(actions, pillars, years, entries, people, changes, runs, datab
         results["dashboard_floor_ratio"] = round(results["dashboard_warm_ms"] / results["floor_ms"], 2)
         for key, plan_id in (("sql_statements_small", small), ("sql_statements_large", large)):
             cache.clear()
-            with statements(engine) as seen:
+            with counting_statements(engine) as seen:
                 client.get(f"/plans/{plan_id}/dashboard?year={year}")
             results[key] = len(seen)
-        with statements(engine) as seen:
+        with counting_statements(engine) as seen:
             client.get(dashboard)
         results["sql_statements_warm"] = len(seen)
         results["chart_render_ms"] = {}

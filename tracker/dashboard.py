@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.utils import secure_filename
 
@@ -21,12 +20,11 @@ from tracker.domain.dashboard import (
     hours_per_year,
     timeline_summary,
 )
-from tracker.domain.plans import plans_of
 from tracker.exports import EXPORTS
 from tracker.extensions import db
 from tracker.models import Plan, Status
 from tracker.permissions import Need, requires
-from tracker.web import plan_or_404, requested_year
+from tracker.web import plan_or_404, requested_year, to_the_plan
 
 bp = Blueprint("dashboard", __name__)
 CHARTS = ("status-by-pillar", "hours-by-year", "timeline")
@@ -62,10 +60,7 @@ def years_of(plan: Plan, version: int, year: int) -> list[YearHours]:
 @requires(Need.READ)
 def index():
     """The dashboard of the organisation's plan (the list when there are several)."""
-    plans = plans_of(db.session, current_user.organisation_id)
-    if len(plans) == 1:
-        return redirect(url_for("dashboard.show", plan_id=plans[0].id))
-    return redirect(url_for("views.plans"))
+    return to_the_plan("dashboard.show")
 
 
 @bp.get("/plans/<int:plan_id>/dashboard")

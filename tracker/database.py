@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from flask import Flask
@@ -34,3 +35,18 @@ def init_app(app: Flask) -> None:
 def describe_url(url: str) -> str:
     """The database URL without its password, for messages."""
     return sa.engine.make_url(url).render_as_string(hide_password=True)
+
+
+@contextmanager
+def counting_statements(engine):
+    """Collect the SQL statements ``engine`` runs inside the block (benchmark and tests)."""
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from tracker.clock import today
@@ -10,7 +10,7 @@ from tracker.domain.plans import plan_overview, plans_of
 from tracker.extensions import db
 from tracker.permissions import Need, requires
 from tracker.tracking import action_page
-from tracker.web import action_or_404, plan_or_404, requested_year
+from tracker.web import action_or_404, plan_or_404, requested_year, to_the_plan
 
 bp = Blueprint("views", __name__)
 
@@ -19,10 +19,7 @@ bp = Blueprint("views", __name__)
 @requires(Need.READ)
 def index():
     """Straight to the plan when the organisation has one; else the list."""
-    plans = plans_of(db.session, current_user.organisation_id)
-    if len(plans) == 1:
-        return redirect(url_for("views.plan", plan_id=plans[0].id))
-    return redirect(url_for("views.plans"))
+    return to_the_plan("views.plan")
 
 
 @bp.route("/plans")

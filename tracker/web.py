@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, request
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from tracker.clock import today
-from tracker.domain.plans import action_of, plan_of
+from tracker.domain.plans import action_of, plan_of, plans_of
 from tracker.extensions import db
 from tracker.models import Action, Plan
 
@@ -98,3 +98,11 @@ def field_errors(form) -> dict[str, str]:
     """
     form.validate()
     return {name: " ".join(errors) for name, errors in form.errors.items() if name != "csrf_token"}
+
+
+def to_the_plan(endpoint: str):
+    """Straight to ``endpoint`` of the organisation's plan when it has one; else the list."""
+    plans = plans_of(db.session, current_user.organisation_id)
+    if len(plans) == 1:
+        return redirect(url_for(endpoint, plan_id=plans[0].id))
+    return redirect(url_for("views.plans"))

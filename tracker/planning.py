@@ -9,8 +9,10 @@ from flask_login import current_user
 
 from tracker.domain import planning, validation
 from tracker.domain.editing import Conflict
+from tracker.domain.importing import apply_import, read_plan_workbook
 from tracker.domain.plans import plans_of
 from tracker.domain.validation import Errors, Invalid
+from tracker.exports.reading import MAX_FILE_BYTES, ImportFailed, Problem
 from tracker.extensions import db
 from tracker.models import AllocationKind, AllocationLine, Pillar
 from tracker.permissions import Need, requires
@@ -79,6 +81,38 @@ def plans():
         problems=problems,
         posted=request.form,
     ), status
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@requires(Need.ADMIN)
+def import_workbook():
+    """Upload a plan workbook: it updates the plan it was exported from, or creates one."""
+    problems: list[Problem] = []
+    status = 200
+    if request.method == "POST":
+        upload = request.files.get("workbook")
+        if upload is None or not upload.filename:
+            problems, status = [Problem(_("choose a workbook (.xlsx) to import"))], 422
+        else:
+            try:
+                book = read_plan_workbook(upload.read(MAX_FILE_BYTES + 1))
+                result = apply_import(db.session, current_user.organisation, book)
+            except ImportFailed as failure:
+                db.session.rollback()
+                problems, status = failure.problems, 422
+            except Conflict as error:
+                db.session.rollback()
+                problems, status = [Problem(error.message)], 409
+            else:
+                message = _(
+                    "%(verb)s: %(added)d actions added, %(changed)d changed, %(unchanged)d unchanged.",
+                    verb=_("The plan is created") if result.created else _("The plan is updated"),
+                    added=result.added,
+                    changed=result.changed,
+                    unchanged=result.unchanged,
+                )
+                return done(result.plan, message)
+    return render_template("planning/import.html", problems=problems), status
 
 
 @bp.route("/<int:plan_id>", methods=["GET", "POST"])

@@ -241,3 +241,40 @@ def ids(field: str, values: Iterable) -> list[int]:
         return [int(value) for value in values]
     except (TypeError, ValueError):
         raise Invalid({field: "must be a list of ids"}) from None
+
+
+def iso_date(field: str, value) -> date:
+    """A date that exists, written YYYY-MM-DD."""
+    if isinstance(value, date):
+        return value
+    if _blank(value) or not isinstance(value, str):
+        raise Invalid({field: "must be a date such as 2025-12-31"})
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise Invalid({field: f"{value.strip()[:20]} is not a date that exists (use YYYY-MM-DD)"}) from None
+
+
+def count(field: str, value) -> int | None:
+    """An optional whole number, 0 or more (how many people answered)."""
+    if _blank(value):
+        return None
+    if isinstance(value, bool):
+        raise Invalid({field: "must be a whole number"})
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise Invalid({field: f"{str(value)[:20]} is not a whole number"}) from None
+    if not 0 <= number <= 10_000_000:
+        raise Invalid({field: "must be between 0 and 10,000,000"})
+    return number
+
+
+def percent(field: str, value) -> Decimal | None:
+    """An optional percentage between 0 and 100."""
+    if _blank(value):
+        return None
+    number = decimal(field, value)
+    if not 0 <= number <= 100:
+        raise Invalid({field: "must be between 0 and 100"})
+    return number

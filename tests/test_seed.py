@@ -7,7 +7,17 @@ import pytest
 import sqlalchemy as sa
 
 from tracker.domain.rollup import hour_rollup
-from tracker.models import Action, AllocationLine, HistoryEntry, Organisation, Plan, Region, TimeEntry, User
+from tracker.models import (
+    Action,
+    AllocationLine,
+    Assessment,
+    HistoryEntry,
+    Organisation,
+    Plan,
+    Region,
+    TimeEntry,
+    User,
+)
 from tracker.seeding import ICLEI_SEED, SeedError, load_plan, read_seed
 
 # The status of each action as derived from the plan's timeline wording (see seed/iclei.toml).
@@ -248,6 +258,11 @@ def test_demo_adds_accounts_of_each_role_that_can_sign_in(app, runner, session, 
     assert runner.invoke(args=["seed", "demo"]).exit_code == 0
     session.expire_all()
     assert session.scalar(sa.select(sa.func.count()).select_from(TimeEntry)) == entries
+    # A draft of the 2024-2025 assessment to try the report with, once.
+    drafts = session.scalars(sa.select(Assessment)).all()
+    assert [(a.title, a.respondents, len(a.indicators)) for a in drafts] == [
+        ("Assessment report 2024-2025", 41, 3)
+    ]
 
 
 def test_demo_refuses_to_run_in_production(app, runner, session):

@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None, environ: dict[str, str] | None =
     from tracker import auth, database, errors, i18n, permissions, security
     from tracker.admin import bp as admin_bp
     from tracker.api import bp as api_bp
+    from tracker.assessments import bp as assessments_bp
     from tracker.auth import bp as auth_bp
     from tracker.cli import init_app as init_cli
     from tracker.dashboard import bp as dashboard_bp
@@ -53,5 +54,6 @@ def create_app(test_config: dict | None = None, environ: dict[str, str] | None =
     app.register_blueprint(hours_bp)
     app.register_blueprint(planning_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(assessments_bp)
     init_cli(app)
     return app

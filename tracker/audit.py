@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, object_session
 from tracker.models import (
     Action,
     AllocationLine,
+    Assessment,
     ChangeKind,
     HistoryEntry,
     Occurrence,
@@ -27,6 +28,7 @@ from tracker.models import (
     Plan,
     PlannedHours,
     StatusChange,
+    SurveyIndicator,
     TimeEntry,
     User,
     utcnow,
@@ -42,9 +44,11 @@ AUDITED = (
     PlannedHours,
     AllocationLine,
     TimeEntry,
+    Assessment,
+    SurveyIndicator,
 )
 # Secrets are recorded as changed, never with their values.
-REDACTED = frozenset({"password_hash", "session_nonce"})
+REDACTED = frozenset({"password_hash", "session_nonce", "public_token", "totp_secret"})
 # Bookkeeping columns that change with every edit and say nothing by themselves.
 SKIPPED = frozenset({"version", "created_at"})
 REDACTED_VALUE = "[redacted]"

@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import OperationalError
 
+from tracker.audit import set_actor
 from tracker.bench import bench_command
 from tracker.clock import today
 from tracker.database import describe_url
@@ -23,16 +24,23 @@ from tracker.domain.accounts import (
     revoke_token,
     tokens_of,
 )
+from tracker.domain.assessment import report_data
+from tracker.domain.editing import Conflict
+from tracker.domain.importing import apply_import, read_plan_workbook
 from tracker.domain.security import record_event
 from tracker.exports import EXPORTS
+from tracker.exports.assessment_workbook import build_assessment_workbook
+from tracker.exports.reading import ImportFailed
 from tracker.extensions import db
-from tracker.models import ApiToken, Plan, SecurityEventKind, User
+from tracker.models import ApiToken, Assessment, Plan, SecurityEventKind, User
 from tracker.seeding import DEMO_PASSWORD, ICLEI_SEED, SeedError, load_demo, load_plan
 
 seed_cli = AppGroup("seed", help="Load the ICLEI plan, or demo data to try the app with.")
 user_cli = AppGroup("user", help="Manage users.")
 token_cli = AppGroup("token", help="Manage API tokens.")
 export_cli = AppGroup("export", help="Export a plan.")
+import_cli = AppGroup("import", help="Import a plan workbook.")
+report_cli = AppGroup("report", help="Write report workbooks.")
 
 
 def needs_database(command):
@@ -191,6 +199,85 @@ def export_xlsx(plan_id: int, path: Path) -> None:
     click.echo(f"Wrote {path} ({len(data):,} bytes).")
 
 
+@import_cli.command("xlsx")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--organisation", default=None, help="Needed when the instance holds several.")
+@needs_database
+def import_xlsx(path: Path, organisation: str | None) -> None:
+    """Update the plan a workbook was exported from, or create a new one: all or nothing."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise click.ClickException(f"{path}: {error.strerror}") from None
+    try:
+        book = read_plan_workbook(data)
+        known = db.session.scalar(sa.select(Plan).where(Plan.uid == book.uid)) if book.uid else None
+        try:
+            owner = (
+                known.organisation
+                if known and not organisation
+                else find_organisation(db.session, organisation)
+            )
+        except AccountError as error:
+            raise click.ClickException(str(error)) from None
+        set_actor(db.session, None)
+        result = apply_import(db.session, owner, book)
+    except Conflict as conflict:
+        db.session.rollback()
+        raise click.ClickException(f"{path}: {conflict.message}") from None
+    except ImportFailed as failure:
+        db.session.rollback()
+        click.echo(f"{path}: nothing was imported, because:", err=True)
+        for problem in failure.problems:
+            click.echo(f"  {problem}", err=True)
+        raise SystemExit(1) from None
+    db.session.commit()
+    verb = "Created" if result.created else "Updated"
+    click.echo(
+        f"{verb} plan {result.plan.id} ({result.plan.title}): {result.added} actions added, "
+        f"{result.changed} changed, {result.unchanged} unchanged, {result.not_in_file} not in the file."
+    )
+
+
+@report_cli.command("biennial")
+@click.option("--plan", "plan_id", type=int, required=True, help="The plan's id.")
+@click.option(
+    "--from", "start", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day, YYYY-MM-DD."
+)
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last day, YYYY-MM-DD.")
+@click.option("--xlsx", "path", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@needs_database
+def report_biennial(plan_id: int, start, end, path: Path) -> None:
+    """Write the assessment workbook of a period (Summary, Actions, Hours, Changes, Survey).
+
+    Nothing is published. A draft assessment of the same plan and period lends its survey and
+    written sections.
+    """
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        raise click.ClickException(f"plan: there is no plan {plan_id}")
+    start, end = start.date(), end.date()
+    if end < start:
+        raise click.ClickException(f"to: {end.isoformat()} is before --from {start.isoformat()}")
+    draft = db.session.scalar(
+        sa.select(Assessment)
+        .where(Assessment.plan_id == plan.id, Assessment.period_start == start, Assessment.period_end == end)
+        .order_by(Assessment.id.desc())
+    )
+    data = report_data(db.session, plan, start, end, today(), draft)
+    content = build_assessment_workbook(data)
+    try:
+        path.write_bytes(content)
+    except OSError as error:
+        raise click.ClickException(f"{path}: {error.strerror}") from None
+    summary = data["summary"]
+    click.echo(
+        f"Wrote {path} ({len(content):,} bytes): {summary['actions']} actions, "
+        f"{summary['completed']} completed, {summary['started']} started and "
+        f"{summary['became_late']} became late in {start}..{end}."
+    )
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
     app.cli.add_command(seed_cli)
@@ -198,3 +285,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(token_cli)
     app.cli.add_command(bench_command)
     app.cli.add_command(export_cli)
+    app.cli.add_command(import_cli)
+    app.cli.add_command(report_cli)

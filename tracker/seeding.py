@@ -20,6 +20,13 @@ from sqlalchemy.orm import Session
 
 from tracker.audit import note_change, set_actor, set_clock
 from tracker.domain.accounts import create_user, hash_password, normalise_email
+from tracker.domain.assessment import (
+    AssessmentTexts,
+    IndicatorInput,
+    create_assessment,
+    default_period,
+    update_assessment,
+)
 from tracker.models import (
     Action,
     AllocationKind,
@@ -150,7 +157,17 @@ def read_seed(path: Path) -> dict:
         "pillars": [],
         "allocation": [],
         "actions": [],
+        "recorded_at": None,
     }
+    publication_year = (raw.get("source") or {}).get("publication_year")
+    if publication_year is not None:
+        if not isinstance(publication_year, int) or not 1900 <= publication_year <= 2200:
+            check.problem("source", "publication_year", f"{publication_year!r} is not a year")
+        else:
+            # The statuses are those the document published. The history dates them mid-year of
+            # its publication (the month is not given), so that reports over a period read the
+            # plan as it stood then rather than on the day the seed ran.
+            data["recorded_at"] = datetime(publication_year, 7, 1, 9, 0, tzinfo=UTC)
     start, end = data["plan"]["start_year"], data["plan"]["end_year"]
     if start and end and end < start:
         check.problem("plan", "end_year", f"{end} is before the start year {start}")
@@ -245,6 +262,9 @@ def read_seed(path: Path) -> dict:
 def load_plan(session: Session, path: Path = ICLEI_SEED) -> SeedResult:
     """Load the plan of a seed file; the caller commits. Existing records are left untouched."""
     data = read_seed(path)
+    clock = session.info.get("clock")
+    if clock is None and data["recorded_at"] is not None:
+        set_clock(session, data["recorded_at"])
     org_data = data["organisation"]
     organisation = session.scalar(sa.select(Organisation).where(Organisation.name == org_data["name"]))
     if organisation is None:
@@ -298,6 +318,7 @@ def load_plan(session: Session, path: Path = ICLEI_SEED) -> SeedResult:
         session.add(action)
         note_change(action, action_data["status_reason"])
     session.flush()
+    set_clock(session, clock)
     return result
 
 
@@ -345,7 +366,35 @@ def load_demo(
     session.flush()
     if first_run:
         _demo_activity(session, plan, users, today)
+        _demo_assessment(session, plan, users[1])
     return accounts
+
+
+def _demo_assessment(session: Session, plan: Plan, editor: User) -> None:
+    """A draft of the 2024-2025 assessment report, with an invented survey summary to try it with."""
+    set_actor(session, editor.id)
+    start, end = default_period(2025)
+    assessment = create_assessment(session, plan, start=start, end=end)
+    update_assessment(
+        session,
+        assessment,
+        AssessmentTexts(
+            title=assessment.title,
+            respondents=41,
+            response_rate=Decimal("68.3"),
+            achievements="Demo text: the follow-up staff survey ran in 2025, and the GEP draft was discussed "
+            "in a workshop with staff and management.",
+            improvements="Demo text: more hours for training on gender-sensitive communication.",
+            next_steps="Demo text: adopt the GEP and publish this report.",
+        ),
+        [
+            IndicatorInput("Staff who know the action plan (demo)", Decimal(78), Decimal(52), "%"),
+            IndicatorInput("Staff who feel working relations are fair (demo)", Decimal(71), Decimal(64), "%"),
+            IndicatorInput("Staff who want gender training (demo)", Decimal(58), None, "%"),
+        ],
+        version=assessment.version,
+    )
+    set_actor(session, None)
 
 
 def _demo_activity(session: Session, plan: Plan, users: list[User], today: date) -> None:

@@ -1,5 +1,6 @@
 """The domain's tables. Import models from here."""
 
+from tracker.models.assessment import Assessment, SurveyIndicator
 from tracker.models.base import Base, utcnow
 from tracker.models.history import ChangeKind, HistoryEntry, StatusChange
 from tracker.models.hours import TimeEntry
@@ -26,6 +27,7 @@ __all__ = [
     "AllocationKind",
     "AllocationLine",
     "ApiToken",
+    "Assessment",
     "Base",
     "Cadence",
     "ChangeKind",
@@ -42,6 +44,7 @@ __all__ = [
     "SecurityEventKind",
     "Status",
     "StatusChange",
+    "SurveyIndicator",
     "TimeEntry",
     "User",
     "utcnow",

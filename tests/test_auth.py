@@ -100,6 +100,9 @@ def test_security_headers_on_every_response(client, iclei):
     assert "object-src 'none'" in csp and "frame-ancestors 'none'" in csp and "base-uri 'none'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["Cache-Control"] == "no-store"
+    with client.get("/static/css/app.css") as static:
+        assert "no-store" not in static.headers.get("Cache-Control", "")
 
 
 def test_the_session_cookie_is_httponly_and_lax(client, users):
@@ -108,3 +111,17 @@ def test_the_session_cookie_is_httponly_and_lax(client, users):
     )
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_ending_ones_other_sessions_keeps_this_one(app, users, session, iclei):
+    here, there = app.test_client(), app.test_client()
+    for client in (here, there):
+        client.post("/signin", data={"email": users["viewer"], "password": "correct horse battery staple"})
+    wrong = here.post("/account/sessions/end", data={"password": "not my password at all"})
+    assert wrong.status_code == 422 and "no session was ended" in wrong.get_data(as_text=True)
+    assert there.get(f"/plans/{iclei}").status_code == 200
+    ended = here.post("/account/sessions/end", data={"password": "correct horse battery staple"})
+    assert ended.status_code == 303
+    assert "Your other sessions have ended." in here.get(ended.location).get_data(as_text=True)
+    assert here.get(f"/plans/{iclei}").status_code == 200
+    assert there.get(f"/plans/{iclei}").status_code == 302

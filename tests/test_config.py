@@ -53,3 +53,20 @@ def test_sqlite_enforces_foreign_keys_and_uses_wal(app):
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000
+
+
+def test_two_step_sign_in_is_required_in_production_unless_turned_off(tmp_path):
+    production = {"TRACKER_ENV": "production", "SECRET_KEY": "k"}
+    assert load_config(str(tmp_path), production)["MFA_REQUIRED"] is True
+    assert load_config(str(tmp_path), {**production, "MFA_REQUIRED": "0"})["MFA_REQUIRED"] is False
+    assert load_config(str(tmp_path), {"TRACKER_ENV": "development"})["MFA_REQUIRED"] is False
+    assert load_config(str(tmp_path), production)["REAUTH_MINUTES"] == 15
+
+
+def test_over_https_the_session_cookie_takes_the_host_prefix(tmp_path):
+    plain = load_config(str(tmp_path), {"TRACKER_ENV": "production", "SECRET_KEY": "k"})
+    secure = load_config(
+        str(tmp_path), {"TRACKER_ENV": "production", "SECRET_KEY": "k", "SESSION_COOKIE_SECURE": "1"}
+    )
+    assert (plain["SESSION_COOKIE_NAME"], secure["SESSION_COOKIE_NAME"]) == ("session", "__Host-session")
+    assert secure["SESSION_COOKIE_SECURE"] is True

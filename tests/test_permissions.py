@@ -2,16 +2,20 @@
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import PASSWORD
 from tracker.domain.accounts import create_token, create_user
+from tracker.domain.assessment import create_assessment, publish, set_public
+from tracker.exports.assessment_workbook import build_assessment_workbook
 from tracker.models import (
     Action,
     AllocationLine,
     Organisation,
+    Plan,
     Role,
     SecurityEvent,
     SecurityEventKind,
@@ -21,11 +25,20 @@ from tracker.models import (
 from tracker.permissions import GRANTS, Need, can, required
 
 PERSONAS = ["anonymous", "viewer", "editor", "admin", "other_admin"]
-OBJECT_ARGS = {"plan_id", "action_id", "user_id", "token_id", "pillar_id", "entry_id", "line_id"}
+OBJECT_ARGS = {
+    "plan_id",
+    "action_id",
+    "user_id",
+    "token_id",
+    "pillar_id",
+    "entry_id",
+    "line_id",
+    "assessment_id",
+}
 
 
 @pytest.fixture
-def samples(session, users, password_hash):
+def samples(app, session, users, password_hash):
     """Ids to put in URLs: ICLEI's plan and first action, and a user and token nobody signs in with."""
     iclei = session.scalar(sa.select(Organisation).where(Organisation.name == "ICLEI European Secretariat"))
     victim = create_user(
@@ -49,8 +62,23 @@ def samples(session, users, password_hash):
         hours=Decimal("1.5"),
     )
     session.add(entry)
+    plan = session.get(Plan, action.plan_id)
+    draft = create_assessment(session, plan, start=date(2024, 1, 1), end=date(2025, 12, 31))
+    public = create_assessment(session, plan, start=date(2022, 1, 1), end=date(2023, 12, 31))
+    publish(
+        session,
+        public,
+        Path(app.config["REPORTS_DIR"]),
+        by=editor,
+        today=date(2026, 11, 23),
+        version=public.version,
+        build_workbook=build_assessment_workbook,
+    )
+    set_public(session, public, True, version=public.version)
     session.commit()
     return {
+        "assessment_id": draft.id,
+        "token": public.public_token,
         "plan_id": action.plan_id,
         "action_id": action.id,
         "user_id": victim.id,

@@ -19,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from tracker.auth import event
+from tracker.auth import confirmed, event
 from tracker.domain.accounts import (
     AccountError,
     change_role,
@@ -30,8 +30,10 @@ from tracker.domain.accounts import (
     set_password,
     tokens_of,
 )
+from tracker.domain.twostep import reset as reset_two_step
 from tracker.extensions import db
 from tracker.models import ApiToken, Role, SecurityEventKind, User
+from tracker.models.user import new_session_nonce
 from tracker.permissions import Need, requires
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -112,6 +114,7 @@ def users():
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @requires(Need.ADMIN)
+@confirmed
 def new_user():
     """Create a user with a role and a first password."""
     form = NewUserForm()
@@ -143,6 +146,7 @@ def new_user():
 
 @bp.post("/users/<int:user_id>/role")
 @requires(Need.ADMIN)
+@confirmed
 def user_role(user_id: int):
     """Change a user's role; the last admin keeps theirs."""
     user = member_or_404(user_id)
@@ -174,6 +178,7 @@ def user_role(user_id: int):
 
 @bp.post("/users/<int:user_id>/active")
 @requires(Need.ADMIN)
+@confirmed
 def user_active(user_id: int):
     """Deactivate (sessions and tokens stop at once) or reactivate a user."""
     user = member_or_404(user_id)
@@ -196,8 +201,31 @@ def user_active(user_id: int):
     return redirect(url_for("admin.users"), 303)
 
 
+@bp.post("/users/<int:user_id>/two-step")
+@requires(Need.ADMIN)
+@confirmed
+def user_two_step(user_id: int):
+    """Reset a user's two-step sign-in (a lost phone): they set it up again at their next sign-in."""
+    user = member_or_404(user_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    reset_two_step(user)
+    user.session_nonce = new_session_nonce()
+    event(SecurityEventKind.TWO_STEP_RESET, user, detail=f"by user {current_user.id}")
+    db.session.commit()
+    flash(
+        _(
+            "The two-step sign-in of %(name)s is reset; they set it up again at their next sign-in.",
+            name=user.name,
+        ),
+        "info",
+    )
+    return redirect(url_for("admin.users"), 303)
+
+
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
 @requires(Need.ADMIN)
+@confirmed
 def user_password(user_id: int):
     """Set a new password for a user; their sessions end."""
     user = member_or_404(user_id)
@@ -230,6 +258,7 @@ def token_form() -> TokenForm:
 
 @bp.route("/tokens", methods=["GET", "POST"])
 @requires(Need.ADMIN)
+@confirmed
 def tokens():
     """The organisation's API tokens; a new token is shown once, here, and stored hashed."""
     form = token_form()

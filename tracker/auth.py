@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import time
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import (
@@ -22,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from tracker.audit import set_actor
@@ -34,12 +36,15 @@ from tracker.domain.accounts import (
     user_for_token,
 )
 from tracker.domain.security import record_event
+from tracker.domain.twostep import accept_code, enrol, grouped, new_secret, qr_data_uri
 from tracker.extensions import db, limiter, login_manager
 from tracker.models import SecurityEventKind, User
 from tracker.models.user import new_session_nonce
 from tracker.permissions import Need, requires
 
 bp = Blueprint("auth", __name__)
+# How long the code step may follow the password step.
+PENDING_SECONDS = 5 * 60
 
 
 class SignInForm(FlaskForm):
@@ -47,6 +52,19 @@ class SignInForm(FlaskForm):
 
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+
+
+class CodeForm(FlaskForm):
+    """The six-digit code an authenticator app shows."""
+
+    code = StringField(_l("Code from your authenticator app"), validators=[DataRequired(), Length(max=20)])
+
+
+class ConfirmForm(FlaskForm):
+    """The password, and the code when two-step sign-in is on."""
+
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    code = StringField(_l("Code from your authenticator app"), validators=[Length(max=20)])
 
 
 class PasswordForm(FlaskForm):
@@ -100,26 +118,29 @@ def _throttled(limit) -> None:
     db.session.commit()
 
 
+def failure_limits(account_key, account_scope: str):
+    """Count failed attempts (401s) per client address and per account; past the limit, 429."""
+
+    def decorate(function):
+        for key, scope in ((account_key, account_scope), (client_address, "signin-client")):
+            function = limiter.limit(
+                _signin_limit,
+                key_func=key,
+                methods=["POST"],
+                deduct_when=_failed,
+                scope=scope,
+                on_breach=_throttled,
+            )(function)
+        return function
+
+    return decorate
+
+
 @bp.route("/signin", methods=["GET", "POST"])
 @requires(Need.PUBLIC)
-@limiter.limit(
-    _signin_limit,
-    key_func=client_address,
-    methods=["POST"],
-    deduct_when=_failed,
-    scope="signin-client",
-    on_breach=_throttled,
-)
-@limiter.limit(
-    _signin_limit,
-    key_func=_account_key,
-    methods=["POST"],
-    deduct_when=_failed,
-    scope="signin-account",
-    on_breach=_throttled,
-)
+@failure_limits(_account_key, "signin-account")
 def signin():
-    """The sign-in page."""
+    """The sign-in page: email and password, then a code when two-step sign-in is on."""
     if current_user.is_authenticated:
         return redirect(url_for("views.index"))
     form = SignInForm()
@@ -127,14 +148,14 @@ def signin():
     if form.validate_on_submit():
         user = authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
-            # A new session on every sign-in: nothing from before survives into it.
-            session.clear()
-            login_user(user)
-            now = int(time.time())
-            session["signed_in_at"] = session["seen_at"] = now
-            event(SecurityEventKind.SIGNIN_SUCCEEDED, user)
-            db.session.commit()
-            return redirect(safe_next(request.args.get("next")) or url_for("views.index"))
+            target = safe_next(request.args.get("next"))
+            if user.two_step or current_app.config["MFA_REQUIRED"]:
+                # The password is right; the session is not signed in until the code is.
+                session.clear()
+                session["pending"] = {"user": user.get_id(), "at": int(time.time()), "next": target}
+                db.session.commit()
+                return redirect(url_for("auth.code" if user.two_step else "auth.setup"))
+            return complete_signin(user, target)
         event(SecurityEventKind.SIGNIN_FAILED, email=form.email.data)
         db.session.commit()
         flash(_("The email or password is not right."), "error")
@@ -142,6 +163,174 @@ def signin():
     elif request.method == "POST":
         status = 400
     return render_template("auth/signin.html", form=form), status
+
+
+def complete_signin(user: User, target: str | None, detail: str = ""):
+    """Sign ``user`` in, in a new session: nothing from before survives into it."""
+    session.clear()
+    login_user(user)
+    now = int(time.time())
+    session["signed_in_at"] = session["seen_at"] = session["confirmed_at"] = now
+    event(SecurityEventKind.SIGNIN_SUCCEEDED, user, detail=detail)
+    db.session.commit()
+    return redirect(target or url_for("views.index"))
+
+
+def pending_user() -> User | None:
+    """Who gave the right password in this session in the last few minutes, still valid."""
+    pending = session.get("pending")
+    if not isinstance(pending, dict) or int(time.time()) - pending.get("at", 0) > PENDING_SECONDS:
+        return None
+    user = load_user(str(pending.get("user", "")))
+    return user
+
+
+def _pending_key() -> str:
+    if current_user.is_authenticated:
+        return f"signin-code:{current_user.id}"
+    pending = session.get("pending") or {}
+    return "signin-code:" + str(pending.get("user", "")).partition(":")[0]
+
+
+def _start_again():
+    session.pop("pending", None)
+    flash(_("Please sign in again: the step before the code took too long."), "info")
+    return redirect(url_for("auth.signin"))
+
+
+@bp.route("/signin/code", methods=["GET", "POST"])
+@requires(Need.PUBLIC)
+@failure_limits(_pending_key, "signin-code")
+def code():
+    """The second step: the code from the person's authenticator app."""
+    user = pending_user()
+    if user is None or not user.two_step:
+        return _start_again()
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        if accept_code(user, form.code.data, datetime.now(UTC)):
+            return complete_signin(user, session["pending"].get("next"), "two-step")
+        db.session.rollback()
+        event(SecurityEventKind.SIGNIN_FAILED, user, detail="wrong or reused code")
+        db.session.commit()
+        form.code.errors.append(_("This code is not right, or was already used. Try the next one."))
+        status = 401
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/code.html", form=form), status
+
+
+@bp.route("/signin/setup", methods=["GET", "POST"])
+@requires(Need.PUBLIC)
+@failure_limits(_pending_key, "signin-code")
+def setup():
+    """Two-step sign-in is required and this person has none yet: set it up, then sign in."""
+    user = pending_user()
+    if user is None or user.two_step:
+        return _start_again()
+    pending = session["pending"]
+    if "secret" not in pending:
+        pending["secret"] = new_secret()
+        session.modified = True
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        if enrol(user, pending["secret"], form.code.data, datetime.now(UTC)):
+            event(SecurityEventKind.TWO_STEP_ENABLED, user)
+            return complete_signin(user, pending.get("next"), "two-step set up")
+        db.session.rollback()
+        event(SecurityEventKind.SIGNIN_FAILED, user, detail="wrong code while setting up two-step")
+        db.session.commit()
+        form.code.errors.append(_("This code is not right: check the app's time and enter its current code."))
+        status = 401
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "auth/setup.html",
+        form=form,
+        secret=grouped(pending["secret"]),
+        qr=qr_data_uri(pending["secret"], user.email),
+        required=True,
+    ), status
+
+
+@bp.route("/account/two-step", methods=["GET", "POST"])
+@requires(Need.READ)
+def two_step():
+    """Turn on two-step sign-in for one's own account (it is on for good once required)."""
+    user = current_user._get_current_object()
+    if user.two_step:
+        return render_template("auth/two_step_on.html")
+    secret = session.setdefault("enrol_secret", new_secret())
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        if enrol(user, secret, form.code.data, datetime.now(UTC)):
+            session.pop("enrol_secret", None)
+            event(SecurityEventKind.TWO_STEP_ENABLED, user)
+            db.session.commit()
+            flash(_("Two-step sign-in is on: each sign-in now asks for a code from your app."), "info")
+            return redirect(url_for("auth.two_step"))
+        db.session.rollback()
+        form.code.errors.append(_("This code is not right: check the app's time and enter its current code."))
+        status = 422
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "auth/setup.html",
+        form=form,
+        secret=grouped(secret),
+        qr=qr_data_uri(secret, user.email),
+        required=False,
+    ), status
+
+
+def recently_confirmed() -> bool:
+    """Whether this session proved who it is (signed in or confirmed) within REAUTH_MINUTES."""
+    window = current_app.config["REAUTH_MINUTES"] * 60
+    return int(time.time()) - session.get("confirmed_at", 0) <= window
+
+
+def confirmed(view):
+    """Sensitive account changes: an admin who signed in a while ago confirms who they are first."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if request.method == "POST" and not recently_confirmed():
+            back = safe_next(urlsplit(request.referrer or "").path) or url_for("views.index")
+            flash(_("Please confirm it is you before changing accounts. Then do it again."), "info")
+            return redirect(url_for("auth.confirm", next=back), 303)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.route("/account/confirm", methods=["GET", "POST"])
+@requires(Need.READ)
+@failure_limits(_pending_key, "signin-code")
+def confirm():
+    """Enter the password (and code) again before a sensitive change."""
+    user = current_user._get_current_object()
+    form = ConfirmForm()
+    status = 200
+    if form.validate_on_submit():
+        right = authenticate(db.session, user.email, form.password.data) is not None
+        if right and user.two_step:
+            right = accept_code(user, form.code.data, datetime.now(UTC))
+        if right:
+            session["confirmed_at"] = int(time.time())
+            event(SecurityEventKind.CONFIRMED, user)
+            db.session.commit()
+            return redirect(safe_next(request.args.get("next")) or url_for("views.index"))
+        db.session.rollback()
+        event(SecurityEventKind.SIGNIN_FAILED, user, detail="confirmation failed")
+        db.session.commit()
+        form.password.errors.append(_("The password or the code is not right."))
+        status = 401
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/confirm.html", form=form, two_step=user.two_step), status
 
 
 @bp.route("/signout", methods=["POST"])
@@ -184,7 +373,28 @@ def change_password():
                 return redirect(url_for("views.index"))
     elif request.method == "POST":
         status = 422
-    return render_template("auth/password.html", form=form), status
+    return render_template("auth/password.html", form=form, end_form=ConfirmForm(formdata=None)), status
+
+
+@bp.post("/account/sessions/end")
+@requires(Need.READ)
+def end_other_sessions():
+    """End every other session of one's own (a forgotten computer): password first."""
+    user = current_user._get_current_object()
+    form = ConfirmForm()
+    if form.validate_on_submit() and authenticate(db.session, user.email, form.password.data) is not None:
+        user.session_nonce = new_session_nonce()
+        event(SecurityEventKind.SIGNED_OUT, user, detail="other sessions ended")
+        db.session.commit()
+        # This session carries on under the new nonce; the others are over.
+        login_user(user)
+        flash(_("Your other sessions have ended."), "info")
+        return redirect(url_for("auth.change_password"), 303)
+    db.session.rollback()
+    event(SecurityEventKind.SIGNIN_FAILED, user, detail="ending other sessions: wrong password")
+    db.session.commit()
+    flash(_("password: this is not your password; no session was ended."), "error")
+    return render_template("auth/password.html", form=PasswordForm(formdata=None), end_form=form), 422
 
 
 def load_user(user_id: str) -> User | None:

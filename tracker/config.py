@@ -63,6 +63,8 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag(env.get("SESSION_COOKIE_SECURE")),
+        # Over HTTPS the __Host- prefix binds the cookie to this host, its path to /, Secure on.
+        "SESSION_COOKIE_NAME": "__Host-session" if _flag(env.get("SESSION_COOKIE_SECURE")) else "session",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
@@ -76,6 +78,10 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "tracker"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "SIGNIN_FAILURE_LIMIT": env.get("SIGNIN_FAILURE_LIMIT", "10 per 15 minutes"),
+        # Two-step sign-in for everyone: on by default in production (ASVS level 2).
+        "MFA_REQUIRED": _flag(env.get("MFA_REQUIRED", "1" if mode == "production" else "0")),
+        # Admins confirm who they are again before changing accounts if their sign-in is older.
+        "REAUTH_MINUTES": int(env.get("REAUTH_MINUTES", "15")),
     }
 
 

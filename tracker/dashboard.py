@@ -127,7 +127,6 @@ def chart(plan_id: int, name: str):
         cache_key(f"chart-{name}", plan, version, year), lambda: draw(name, plan, year, version), ".svg"
     )
     response = Response(svg, mimetype="image/svg+xml")
-    response.headers["Cache-Control"] = "private, max-age=300"
     return response
 
 

@@ -29,6 +29,9 @@ class SecurityEventKind(enum.StrEnum):
     TOKEN_CREATED = "token_created"
     TOKEN_REVOKED = "token_revoked"
     FORBIDDEN = "forbidden"
+    TWO_STEP_ENABLED = "two_step_enabled"
+    TWO_STEP_RESET = "two_step_reset"
+    CONFIRMED = "confirmed"
 
 
 class SecurityEvent(Base):

@@ -41,6 +41,9 @@ class User(UserMixin, Versioned, Timestamped, Base):
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     # Part of the session cookie's user id: rotating it signs the user out everywhere.
     session_nonce: Mapped[str] = mapped_column(sa.String(64), default=new_session_nonce)
+    # Two-step sign-in: the authenticator secret (None: not enrolled) and the last code's step.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     organisation: Mapped[Organisation] = relationship(back_populates="users")
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
@@ -48,6 +51,11 @@ class User(UserMixin, Versioned, Timestamped, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login asks this
         return self.active
+
+    @property
+    def two_step(self) -> bool:
+        """Whether signing in asks for a code from an authenticator app."""
+        return self.totp_secret is not None
 
     def get_id(self) -> str:
         """The value Flask-Login keeps in the session: the id and the current nonce."""

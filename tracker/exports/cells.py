@@ -5,9 +5,10 @@ from __future__ import annotations
 from copy import copy
 from datetime import date, datetime
 from decimal import Decimal
+from types import MethodType
 
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from tracker.models import Status
@@ -22,6 +23,8 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 HOURS_FORMAT = "#,##0.0"
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+# The most a cell holds (Excel's limit).
+MAX_CELL_TEXT = 32_767
 STATUS_FILLS = {
     Status.COMPLETED: PatternFill("solid", fgColor="C6EFCE"),  # green
     Status.ONGOING: PatternFill("solid", fgColor="FFEB9C"),  # yellow
@@ -60,52 +63,112 @@ def clean_text(value: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def text(sheet, value, *, wrap: bool = False) -> WriteOnlyCell:
-    """A text cell that stays text, even when it starts like a formula."""
-    cell = WriteOnlyCell(sheet, value=clean_text(str(value)) if value is not None else None)
-    quote = False
-    if cell.value is not None:
-        cell.data_type = "s"
-        # Excel shows such text as typed, and does not evaluate it when someone edits the cell.
-        quote = cell.value.startswith(FORMULA_STARTS)
-    if wrap or quote:
-        cell._style = styled(sheet, ("text", wrap, quote), _text_style(wrap, quote))
+def _values_to_row(sheet, values, row_idx):
+    """openpyxl's write-only row builder, without its try/except round trip for ready cells.
+
+    openpyxl first tries to bind every value, and a ready cell fails that binding with an
+    exception whose message formats the cell: most of the cost of a styled cell. Ready cells go
+    straight through here; plain values share one scratch cell, as in openpyxl.
+    """
+    scratch = WriteOnlyCell(sheet)
+    for column, value in enumerate(values, 1):
+        if value is None:
+            continue
+        if isinstance(value, Cell):
+            cell = value
+        else:
+            scratch.value = value
+            cell = scratch
+        cell.column, cell.row = column, row_idx
+        yield cell
+
+
+def create_sheet(workbook, title: str):
+    """A write-only sheet whose rows skip openpyxl's slow path for styled cells."""
+    sheet = workbook.create_sheet(title)
+    sheet._values_to_row = MethodType(_values_to_row, sheet)
+    return sheet
+
+
+def _slot_cell(sheet, slot, key, apply) -> WriteOnlyCell:
+    """The reusable cell of ``slot`` (a column) with the style ``key``.
+
+    A write-only sheet writes each row out as soon as it is appended, so one styled cell per
+    column can carry every row's value in turn: no new cell object, no style copy per value.
+    The caller appends each row before making the next one's cells.
+    """
+    book = sheet.parent
+    stamps = book.__dict__.setdefault("_tracker_slots", {})
+    cell = stamps.get((id(sheet), slot, key))
+    if cell is None:
+        cell = WriteOnlyCell(sheet)
+        cell._style = styled(sheet, key, apply)
+        stamps[(id(sheet), slot, key)] = cell
     return cell
 
 
-def number(sheet, value, number_format: str = HOURS_FORMAT) -> WriteOnlyCell:
+def _fill(cell, value, data_type: str):
+    cell._value, cell.data_type = value, data_type
+    return cell
+
+
+def _cell(sheet, slot, key, apply) -> WriteOnlyCell:
+    """A cell with the style ``key``: the column's reusable one when a slot is given, else new."""
+    if slot is not None:
+        return _slot_cell(sheet, slot, key, apply)
+    cell = WriteOnlyCell(sheet)
+    cell._style = styled(sheet, key, apply)
+    return cell
+
+
+def _format(number_format: str):
+    return lambda cell: setattr(cell, "number_format", number_format)
+
+
+def text(sheet, value, *, wrap: bool = False, slot=None):
+    """A text cell that stays text, even when it starts like a formula.
+
+    Plain text that needs no style and cannot be mistaken for a formula or an error code goes
+    out as a plain value, the cheapest thing openpyxl writes.
+    """
+    if value is None:
+        return None
+    value = clean_text(str(value))[:MAX_CELL_TEXT]
+    quote = value.startswith(FORMULA_STARTS)
+    if not wrap and not quote and not value.startswith("#"):
+        return value
+    return _fill(_cell(sheet, slot, ("text", wrap, quote), _text_style(wrap, quote)), value, "s")
+
+
+def number(sheet, value, number_format: str = HOURS_FORMAT, *, slot=None) -> WriteOnlyCell:
     """A number cell (hours with one decimal by default)."""
-    cell = WriteOnlyCell(sheet, value=float(value) if isinstance(value, Decimal) else value)
-    cell._style = styled(
-        sheet, ("number", number_format), lambda c: setattr(c, "number_format", number_format)
-    )
-    return cell
+    value = float(value) if isinstance(value, Decimal) else value
+    return _fill(_cell(sheet, slot, ("number", number_format), _format(number_format)), value, "n")
 
 
-def when(sheet, value: date | datetime) -> WriteOnlyCell:
+def when(sheet, value: date | datetime, *, slot=None) -> WriteOnlyCell:
     """A date or a date and time, as a real date (timezones dropped: the values are UTC)."""
     if isinstance(value, datetime):
         value, number_format = value.replace(tzinfo=None), DATETIME_FORMAT
     else:
         number_format = DATE_FORMAT
-    cell = WriteOnlyCell(sheet, value=value)
-    cell._style = styled(sheet, ("date", number_format), lambda c: setattr(c, "number_format", number_format))
-    return cell
+    return _fill(_cell(sheet, slot, ("date", number_format), _format(number_format)), value, "d")
 
 
-def status(sheet, value: Status | None, label: str) -> WriteOnlyCell:
+def status(sheet, value: Status | None, label: str, *, slot=None):
     """A status cell: its word, and its colour behind it."""
-    cell = text(sheet, label)
-    if value is not None:
-        cell._style = styled(sheet, ("status", value), lambda c: setattr(c, "fill", STATUS_FILLS[value]))
-    return cell
+    if value is None:
+        return text(sheet, label, slot=slot)
+    apply = lambda cell: setattr(cell, "fill", STATUS_FILLS[value])  # noqa: E731
+    return _fill(_cell(sheet, slot, ("status", value), apply), clean_text(label), "s")
 
 
 def header(sheet, titles: list[str]) -> list[WriteOnlyCell]:
     """A bold, shaded header row."""
     cells = []
     for title in titles:
-        cell = text(sheet, title, wrap=True)
+        cell = WriteOnlyCell(sheet, value=clean_text(title))
         cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, HEADER_BORDER
+        cell.alignment = WRAP
         cells.append(cell)
     return cells

@@ -51,8 +51,9 @@ def _columns(sheet, widths: list[float]) -> None:
 
 
 def _resources(row) -> str:
+    """The text, then the money in brackets: ``Venue (1500.00 EUR)``; the import reads it back."""
     money = f" ({row.resources_amount} {row.resources_currency})" if row.resources_amount is not None else ""
-    return (row.resources_text or "") + money
+    return ((row.resources_text or "") + money).strip()
 
 
 def build_plan_workbook(session: Session, plan: Plan, on: date) -> bytes:
@@ -69,7 +70,7 @@ def build_plan_workbook(session: Session, plan: Plan, on: date) -> bytes:
 
 
 def _plan_sheet(workbook, session, plan, pillars, lines) -> None:
-    sheet = workbook.create_sheet("Plan")
+    sheet = cells.create_sheet(workbook, "Plan")
     _columns(sheet, [26, 44, 14, 14, 14, 14])
     t = cells.text
     rows = [
@@ -124,7 +125,7 @@ def _plan_sheet(workbook, session, plan, pillars, lines) -> None:
 
 
 def _actions_sheet(workbook, session, plan, pillars, lines) -> None:
-    sheet = workbook.create_sheet("Actions")
+    sheet = cells.create_sheet(workbook, "Actions")
     texts = {
         row.id: row
         for row in session.execute(
@@ -166,29 +167,31 @@ def _actions_sheet(workbook, session, plan, pillars, lines) -> None:
     t, n = cells.text, cells.number
     for line in lines:
         more = texts[line.id]
+        budgets, spent = planned.get(line.id, {}), logged.get(line.id, {})
+        # Each styled cell is reused column by column (slot): the row is written on append.
         row = [
-            t(sheet, line.code),
-            t(sheet, labels[line.pillar_id]),
-            t(sheet, line.title, wrap=True),
-            cells.status(sheet, line.status, line.status.value),
-            t(sheet, "yes" if line.late else "no"),
-            n(sheet, line.start_year, "0"),
-            n(sheet, line.end_year, "0") if line.end_year else t(sheet, ""),
-            t(sheet, line.cadence.value),
-            t(sheet, line.timeline_text),
-            t(sheet, more.description, wrap=True),
-            t(sheet, more.objectives, wrap=True),
-            t(sheet, _resources(more), wrap=True),
-            t(sheet, more.responsible),
-            *(n(sheet, planned.get(line.id, {}).get(y, 0) / 100) for y in years),
-            *(n(sheet, logged.get(line.id, {}).get(y, 0) / 100) for y in years),
+            t(sheet, line.code, slot=1),
+            t(sheet, labels[line.pillar_id], slot=2),
+            t(sheet, line.title, wrap=True, slot=3),
+            cells.status(sheet, line.status, line.status.value, slot=4),
+            "yes" if line.late else "no",
+            n(sheet, line.start_year, "0", slot=6),
+            n(sheet, line.end_year, "0", slot=7) if line.end_year else "",
+            line.cadence.value,
+            t(sheet, line.timeline_text, slot=9),
+            t(sheet, more.description, wrap=True, slot=10),
+            t(sheet, more.objectives, wrap=True, slot=11),
+            t(sheet, _resources(more), wrap=True, slot=12),
+            t(sheet, more.responsible, slot=13),
+            *(n(sheet, budgets.get(y, 0) / 100, slot=14 + i) for i, y in enumerate(years)),
+            *(n(sheet, spent.get(y, 0) / 100, slot=14 + len(years) + i) for i, y in enumerate(years)),
         ]
         sheet.append(row)
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(titles))}{len(lines) + 1}"
 
 
 def _hours_sheet(workbook, session, plan, pillars, rows) -> None:
-    sheet = workbook.create_sheet("Hours")
+    sheet = cells.create_sheet(workbook, "Hours")
     titles = ["Year", "Line", "Kind", "Allocated", "Planned", "Logged", "Remaining", "Over-allocated"]
     _columns(sheet, [8, 44, 16, 12, 12, 12, 12, 16])
     sheet.freeze_panes = "A2"
@@ -268,7 +271,7 @@ def _hours_sheet(workbook, session, plan, pillars, rows) -> None:
 
 
 def _history_sheet(workbook, session, plan) -> None:
-    sheet = workbook.create_sheet("History")
+    sheet = cells.create_sheet(workbook, "History")
     _columns(sheet, [18, 10, 12, 12, 24, 60])
     sheet.freeze_panes = "A2"
     sheet.append(cells.header(sheet, ["Date", "Action", "From", "To", "Who", "Note"]))
@@ -290,12 +293,12 @@ def _history_sheet(workbook, session, plan) -> None:
     ):
         sheet.append(
             [
-                cells.when(sheet, at),
-                t(sheet, code),
-                cells.status(sheet, before, before.value) if before else t(sheet, ""),
-                cells.status(sheet, after, after.value),
-                t(sheet, who or "system"),
-                t(sheet, note, wrap=True),
+                cells.when(sheet, at, slot=1),
+                t(sheet, code, slot=2),
+                cells.status(sheet, before, before.value, slot=3) if before else "",
+                cells.status(sheet, after, after.value, slot=4),
+                t(sheet, who or "system", slot=5),
+                t(sheet, note, wrap=True, slot=6),
             ]
         )
         count += 1

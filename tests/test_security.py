@@ -46,6 +46,20 @@ def test_idle_and_old_sessions_end(client, auth, users, session, key, age):
     assert SecurityEventKind.SESSION_EXPIRED in kinds(session)
 
 
+def test_pages_seen_within_a_minute_leave_the_session_cookie_alone(client, auth, users):
+    """A chart still loading while the person signs out must not send the old session back."""
+    auth.login(users["viewer"])
+    client.get("/plans").close()  # the first page after sign-in stores the form token
+    response = client.get("/plans")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    with client.session_transaction() as cookie:
+        cookie["seen_at"] = int(time.time()) - 120
+    response = client.get("/plans")
+    assert "Set-Cookie" in response.headers
+    with client.session_transaction() as cookie:
+        assert int(time.time()) - cookie["seen_at"] < 5
+
+
 def test_the_timeouts_are_configurable(app, client, auth, users):
     app.config["SESSION_IDLE_MINUTES"] = 1
     auth.login(users["viewer"])
@@ -219,6 +233,7 @@ def test_every_form_needs_its_csrf_token(csrf_app, users, session, password_hash
                 "entry_id": 1,
                 "year": 2025,
                 "line_id": 1,
+                "assessment_id": 1,
             },
             append_unknown=False,
         )[1]

@@ -45,6 +45,8 @@ from tracker.permissions import Need, requires
 bp = Blueprint("auth", __name__)
 # How long the code step may follow the password step.
 PENDING_SECONDS = 5 * 60
+# How often the idle clock in the session cookie is moved on, in seconds.
+SEEN_AT_RESOLUTION = 60
 
 
 class SignInForm(FlaskForm):
@@ -441,7 +443,10 @@ def _expire_old_sessions() -> None:
         session.clear()
         flash(_("Your session has expired. Please sign in again."), "info")
         return
-    session["seen_at"] = now
+    # Written back at most once a minute, so most responses carry no cookie: a chart still
+    # loading when the person signs out cannot put the old session back over the new one.
+    if now - session.get("seen_at", 0) >= SEEN_AT_RESOLUTION:
+        session["seen_at"] = now
 
 
 def init_app(app: Flask) -> None:

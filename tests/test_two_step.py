@@ -149,13 +149,19 @@ def test_the_code_step_expires_and_cannot_be_reached_without_the_password(strict
     assert client.get("/signin/setup").location == "/signin"
 
 
-def test_wrong_codes_are_throttled(strict_app, strict_users):
+def test_wrong_codes_are_throttled(strict_app, strict_users, session):
     secret = setup_two_step(strict_app.test_client(), "editor@iclei.test")
     client = strict_app.test_client()
     password_step(client, "editor@iclei.test")
     bad = "000000" if current_code(secret) != "000000" else "111111"
     answers = [client.post("/signin/code", data={"code": bad}).status_code for _ in range(4)]
     assert answers == [401, 401, 401, 429]
+    # The organisation's security log shows whose code step was throttled.
+    throttled = session.scalars(
+        sa.select(SecurityEvent).where(SecurityEvent.kind == SecurityEventKind.SIGNIN_THROTTLED)
+    ).all()
+    assert [event.email for event in throttled] == ["editor@iclei.test"]
+    assert throttled[0].organisation_id is not None
 
 
 def test_an_admin_resets_a_lost_phone(strict_app, strict_users, session):

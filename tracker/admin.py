@@ -30,6 +30,7 @@ from tracker.domain.accounts import (
     set_password,
     tokens_of,
 )
+from tracker.domain.security import security_log
 from tracker.domain.twostep import reset as reset_two_step
 from tracker.extensions import db
 from tracker.models import ApiToken, Role, SecurityEventKind, User
@@ -295,3 +296,53 @@ def revoke(token_id: int):
         db.session.commit()
         flash(_("The token is revoked."), "info")
     return redirect(url_for("admin.tokens"), 303)
+
+
+# --- The security log ------------------------------------------------------------------------
+
+KIND_LABELS = {
+    SecurityEventKind.SIGNIN_SUCCEEDED: _l("Signed in"),
+    SecurityEventKind.SIGNIN_FAILED: _l("Sign-in failed"),
+    SecurityEventKind.SIGNIN_THROTTLED: _l("Sign-in throttled"),
+    SecurityEventKind.SIGNED_OUT: _l("Signed out"),
+    SecurityEventKind.SESSION_EXPIRED: _l("Session expired"),
+    SecurityEventKind.USER_CREATED: _l("User created"),
+    SecurityEventKind.ROLE_CHANGED: _l("Role changed"),
+    SecurityEventKind.USER_DEACTIVATED: _l("User deactivated"),
+    SecurityEventKind.USER_REACTIVATED: _l("User reactivated"),
+    SecurityEventKind.PASSWORD_RESET: _l("Password reset by an admin"),
+    SecurityEventKind.PASSWORD_CHANGED: _l("Password changed"),
+    SecurityEventKind.TOKEN_CREATED: _l("API token created"),
+    SecurityEventKind.TOKEN_REVOKED: _l("API token revoked"),
+    SecurityEventKind.FORBIDDEN: _l("Refused (403)"),
+    SecurityEventKind.TWO_STEP_ENABLED: _l("Two-step sign-in set up"),
+    SecurityEventKind.TWO_STEP_RESET: _l("Two-step sign-in reset"),
+    SecurityEventKind.CONFIRMED: _l("Identity confirmed again"),
+    SecurityEventKind.REPORT_MADE_PUBLIC: _l("Report made public"),
+    SecurityEventKind.REPORT_MADE_PRIVATE: _l("Report made private"),
+}
+
+
+def log_filter() -> tuple[SecurityEventKind | None, int]:
+    """The kind and page asked for in the URL; a bad one is a 400 naming the parameter."""
+    kind = None
+    if request.args.get("kind"):
+        try:
+            kind = SecurityEventKind(request.args["kind"])
+        except ValueError:
+            abort(400, _("kind: %(value)s is not a kind of security event.", value=request.args["kind"][:40]))
+    page = request.args.get("page", "1")
+    if not page.isdigit() or not 1 <= int(page) <= 1_000_000:
+        abort(400, _("page: must be a whole number from 1."))
+    return kind, int(page)
+
+
+@bp.get("/security")
+@requires(Need.ADMIN)
+def security():
+    """The organisation's security events, newest first: sign-ins, refusals, account changes."""
+    kind, page = log_filter()
+    log = security_log(db.session, current_user.organisation_id, kind=kind, page=page)
+    if page > log.pages:
+        abort(404)
+    return render_template("admin/security.html", log=log, kind=kind, labels=KIND_LABELS)

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker import charts
+from tracker.auth import event
 from tracker.clock import today
 from tracker.dashboard import status_labels
 from tracker.domain import validation
@@ -36,7 +37,7 @@ from tracker.domain.editing import Conflict
 from tracker.domain.validation import Errors, Invalid
 from tracker.exports.assessment_workbook import build_assessment_workbook
 from tracker.extensions import db
-from tracker.models import Assessment, Status
+from tracker.models import Assessment, SecurityEventKind, Status
 from tracker.permissions import Need, requires
 from tracker.web import plan_or_404
 
@@ -357,11 +358,15 @@ def visibility(assessment_id: int):
     errors = Errors()
     public = errors.check("public", validation.boolean, request.form.get("public"))
     version = errors.check("version", validation.version, request.form.get("version"))
+    was_public = assessment.public
     try:
         errors.raise_any()
         set_public(db.session, assessment, public, version=version)
     except (Invalid, Conflict) as error:
         return refused(assessment, error)
+    if assessment.public != was_public:
+        kind = SecurityEventKind.REPORT_MADE_PUBLIC if public else SecurityEventKind.REPORT_MADE_PRIVATE
+        event(kind, current_user, detail=f"assessment {assessment.id}: {assessment.title}")
     db.session.commit()
     flash(
         _("The report is public at the link below.")

@@ -30,6 +30,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from tracker.audit import set_actor
 from tracker.domain.accounts import (
     AccountError,
+    account_for,
     authenticate,
     normalise_email,
     set_password,
@@ -115,8 +116,17 @@ def _failed(response) -> bool:
     return response.status_code == 401
 
 
+def _attempting_user() -> User | None:
+    """Who is entering a code or confirming: the signed-in person, or the password step's."""
+    if current_user.is_authenticated:
+        return current_user._get_current_object()
+    return pending_user()
+
+
 def _throttled(limit) -> None:
-    event(SecurityEventKind.SIGNIN_THROTTLED, email=request.form.get("email", ""), detail=str(limit.limit))
+    email = request.form.get("email", "")
+    account = account_for(db.session, email) if email else _attempting_user()
+    event(SecurityEventKind.SIGNIN_THROTTLED, account, email=email, detail=str(limit.limit))
     db.session.commit()
 
 
@@ -158,7 +168,9 @@ def signin():
                 db.session.commit()
                 return redirect(url_for("auth.code" if user.two_step else "auth.setup"))
             return complete_signin(user, target)
-        event(SecurityEventKind.SIGNIN_FAILED, email=form.email.data)
+        # Recorded against the account the email names, so its organisation's admins see it.
+        account = account_for(db.session, form.email.data)
+        event(SecurityEventKind.SIGNIN_FAILED, account, email=form.email.data)
         db.session.commit()
         flash(_("The email or password is not right."), "error")
         status = 401

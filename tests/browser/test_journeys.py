@@ -120,6 +120,18 @@ def test_an_admin_adds_a_user_and_a_token_by_keyboard_and_screen_reader_labels(p
     page.get_by_role("button", name=re.compile("^Revoke token")).click()
     expect(page.get_by_text("The token is revoked.")).to_be_visible()
 
+    # What was just done is in the security log, which filters by kind of event.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
+    page.get_by_role("link", name="Security log").click()
+    expect(page.get_by_role("heading", name="Security log")).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("API token revoked"))).to_contain_text("Victor Mensah")
+    assert_accessible(page)
+    page.get_by_label("Event").select_option(label="User created")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_text("1 event.")).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("User created"))).to_contain_text("Maria Lopez")
+    assert_accessible(page)
+
     page.get_by_role("link", name=re.compile("Amira Haddad")).click()
     expect(page.get_by_role("heading", name="Change your password")).to_be_visible()
     assert_accessible(page)

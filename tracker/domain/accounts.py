@@ -79,6 +79,11 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
+def account_for(session: Session, email: str) -> User | None:
+    """The account an email names, active or not, for the security log of its organisation."""
+    return session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
 def find_organisation(session: Session, name: str | None) -> Organisation:
     """The organisation called ``name``; without a name, the only one there is."""
     if name:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, joinedload
 
 from tracker.models import SecurityEvent, SecurityEventKind, User
 
@@ -42,3 +44,42 @@ def record_event(
         detail,
     )
     return event
+
+
+@dataclass(frozen=True)
+class LogPage:
+    """One page of an organisation's security log, newest first."""
+
+    events: list[SecurityEvent]
+    page: int
+    pages: int
+    total: int
+
+
+def security_log(
+    session: Session,
+    organisation_id: int,
+    *,
+    kind: SecurityEventKind | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> LogPage:
+    """The organisation's security events, newest first, optionally of one kind.
+
+    Events with no account (a sign-in with an unknown email) belong to no organisation and are
+    only in the log file.
+    """
+    where = [SecurityEvent.organisation_id == organisation_id]
+    if kind is not None:
+        where.append(SecurityEvent.kind == kind)
+    total = session.scalar(sa.select(sa.func.count()).select_from(SecurityEvent).where(*where)) or 0
+    pages = max(1, -(-total // per_page))
+    events = session.scalars(
+        sa.select(SecurityEvent)
+        .where(*where)
+        .options(joinedload(SecurityEvent.user))
+        .order_by(SecurityEvent.at.desc(), SecurityEvent.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return LogPage(list(events), page, pages, total)

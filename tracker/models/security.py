@@ -32,6 +32,8 @@ class SecurityEventKind(enum.StrEnum):
     TWO_STEP_ENABLED = "two_step_enabled"
     TWO_STEP_RESET = "two_step_reset"
     CONFIRMED = "confirmed"
+    REPORT_MADE_PUBLIC = "report_public"
+    REPORT_MADE_PRIVATE = "report_private"
 
 
 class SecurityEvent(Base):

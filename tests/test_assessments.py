@@ -18,6 +18,8 @@ from tests.conftest import PASSWORD
 from tests.test_exports import typed
 from tracker.audit import set_clock
 from tracker.domain.assessment import default_period, period_figures
+from tracker.domain.assessment import publish as publish_assessment
+from tracker.domain.editing import Conflict
 from tracker.exports.assessment_workbook import build_assessment_workbook
 from tracker.exports.cells import clean_text
 from tracker.models import Action, Assessment, Cadence, Plan, Status, SurveyIndicator, User
@@ -290,6 +292,39 @@ def test_a_published_report_is_frozen_byte_for_byte_when_the_plan_changes(app, u
     assert again.status_code == 409 and "published and frozen" in again.get_data(as_text=True)
 
 
+def test_publishing_second_in_a_race_is_refused_and_leaves_no_files(app, users, session, iclei, database_url):
+    editor = sign_in(app, users["editor"])
+    assessment_id = new_draft(editor, iclei)
+    assessment = session.get(Assessment, assessment_id)
+    reports = Path(app.config["REPORTS_DIR"])
+    other = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+
+    def someone_publishes_first(_flushing, _context, _instances):
+        with other.begin() as connection:
+            connection.execute(
+                sa.update(Assessment)
+                .where(Assessment.id == assessment_id)
+                .values(version=Assessment.version + 1, achievements="Saved by someone else")
+            )
+
+    sa.event.listen(session, "before_flush", someone_publishes_first, once=True)
+    with pytest.raises(Conflict) as conflict:
+        publish_assessment(
+            session,
+            assessment,
+            reports,
+            by=session.scalar(sa.select(User).where(User.email == users["editor"])),
+            today=TODAY,
+            version=assessment.version,
+            build_workbook=build_assessment_workbook,
+        )
+    other.dispose()
+    assert "changed by someone else" in conflict.value.message
+    assert not [path for path in reports.rglob("*") if path.is_file()]
+    session.expire_all()
+    assert session.get(Assessment, assessment_id).published_at is None
+
+
 def test_a_damaged_frozen_file_is_reported_not_served(app, users, session, iclei):
     editor = sign_in(app, users["editor"])
     published = publish(editor, session, new_draft(editor, iclei))
@@ -336,6 +371,10 @@ def test_an_admin_opens_and_closes_the_public_link(app, users, session, iclei):
     session.expire_all()
     assert not session.get(Assessment, assessment_id).public
     assert anonymous.get(link).status_code == 404 and anonymous.get(f"{link}/report.xlsx").status_code == 404
+    # Who opened and closed the link is in the security log.
+    log = admin.get("/admin/security").get_data(as_text=True)
+    assert "Report made public" in log and "Report made private" in log
+    assert log.count(f"assessment {assessment_id}: ") == 2
 
 
 def test_a_draft_cannot_be_made_public(app, users, session, iclei):

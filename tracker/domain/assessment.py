@@ -434,15 +434,28 @@ def publish(
     folder = reports_dir / relative
     folder.mkdir(parents=True, exist_ok=False)
     sums = {FIGURES_FILE: sha256(figures), WORKBOOK_FILE: sha256(workbook)}
-    _write_once(folder / FIGURES_FILE, figures)
-    _write_once(folder / WORKBOOK_FILE, workbook)
-    _write_once(folder / SUMS_FILE, "".join(f"{digest}  {name}\n" for name, digest in sums.items()).encode())
-    assessment.published_at = when
-    assessment.published_by_id = by.id
-    assessment.report_dir = relative.as_posix()
-    assessment.figures_sha256 = sums[FIGURES_FILE]
-    assessment.workbook_sha256 = sums[WORKBOOK_FILE]
-    flush(session, [assessment], assessment.title)
+    try:
+        _write_once(folder / FIGURES_FILE, figures)
+        _write_once(folder / WORKBOOK_FILE, workbook)
+        listing = "".join(f"{digest}  {name}\n" for name, digest in sums.items())
+        _write_once(folder / SUMS_FILE, listing.encode())
+        assessment.published_at = when
+        assessment.published_by_id = by.id
+        assessment.report_dir = relative.as_posix()
+        assessment.figures_sha256 = sums[FIGURES_FILE]
+        assessment.workbook_sha256 = sums[WORKBOOK_FILE]
+        flush(session, [assessment], assessment.title)
+    except BaseException:
+        # Someone published first, or the disk refused: no half-made report stays behind.
+        _discard(folder)
+        raise
+
+
+def _discard(folder: Path) -> None:
+    """Remove a report folder this call made and did not record (its files are read-only)."""
+    for path in folder.iterdir():
+        path.unlink()
+    folder.rmdir()
 
 
 class Damaged(Exception):

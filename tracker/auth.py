@@ -179,6 +179,13 @@ def signin():
     return render_template("auth/signin.html", form=form), status
 
 
+def signin_again():
+    """The sign-in form once more, the email kept, after its security token had expired."""
+    form = SignInForm(formdata=None, email=request.form.get("email", "")[:254])
+    flash(_("The sign-in page had expired, so you are not signed in. Enter your password again."), "error")
+    return render_template("auth/signin.html", form=form), 400
+
+
 def complete_signin(user: User, target: str | None, detail: str = ""):
     """Sign ``user`` in, in a new session: nothing from before survives into it."""
     session.clear()

@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
@@ -27,8 +28,6 @@ def _render(status: int, title: str, message: str):
 
 def _record_forbidden() -> None:
     """Every 403 is a security event: someone tried what their role does not allow."""
-    from flask_login import current_user
-
     from tracker.auth import event
     from tracker.models import SecurityEventKind
 
@@ -43,6 +42,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
+        if request.endpoint == "auth.signin" and not current_user.is_authenticated:
+            # A sign-in page that outlived its session (signed out in another tab, or left open
+            # for hours): shown again, ready to send, rather than a dead end.
+            from tracker.auth import signin_again
+
+            return signin_again()
         return _render(
             400,
             _("The form has expired"),

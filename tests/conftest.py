@@ -95,12 +95,17 @@ def password_hash() -> str:
     return generate_password_hash(PASSWORD)
 
 
+# The key that seals authenticator secrets in the tests' databases.
+TOTP_KEY = "2ckg8Hnx7CqR0uJHQwXJ1bgVmVd0fXWcVH0_0OZpZ7s="
+
+
 def make_app(database_url: str, tmp_path: Path, **config):
     environ = {
         "TRACKER_ENV": "testing",
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret-key",
         "REPORTS_DIR": str(tmp_path / "reports"),
+        "TOTP_KEYS": TOTP_KEY,
     }
     defaults = {"WTF_CSRF_ENABLED": False, "TODAY": "2026-11-23", "CACHE_DIR": str(tmp_path / "cache")}
     return create_app({**defaults, **config}, environ=environ)

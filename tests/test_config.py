@@ -70,3 +70,21 @@ def test_over_https_the_session_cookie_takes_the_host_prefix(tmp_path):
     )
     assert (plain["SESSION_COOKIE_NAME"], secure["SESSION_COOKIE_NAME"]) == ("session", "__Host-session")
     assert secure["SESSION_COOKIE_SECURE"] is True
+
+
+def test_authenticator_secrets_are_sealed_with_a_key_kept_beside_the_app_or_given(tmp_path):
+    instance = tmp_path / "instance"
+    first = load_config(str(instance), {"TRACKER_ENV": "development"})["TOTP_KEYS"]
+    again = load_config(str(instance), {"TRACKER_ENV": "development"})["TOTP_KEYS"]
+    key_file = instance / "totp.key"
+    # Made once, readable by the app's user only, and the same at every start.
+    assert first == again and len(first) == 1 and key_file.stat().st_mode & 0o777 == 0o600
+    given = "2ckg8Hnx7CqR0uJHQwXJ1bgVmVd0fXWcVH0_0OZpZ7s="
+    env = {"TRACKER_ENV": "development", "TOTP_KEYS": f" {given} , {first[0]}"}
+    assert load_config(str(instance), env)["TOTP_KEYS"] == [given, first[0]]
+
+
+def test_a_bad_totp_key_stops_the_start_with_its_name(tmp_path):
+    with pytest.raises(SystemExit) as error:
+        create_app(environ={"TRACKER_ENV": "development", "TOTP_KEYS": "not-a-key"})
+    assert str(error.value).startswith("Error: TOTP_KEYS: key 1 is not a Fernet key")

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 import pytest
 import sqlalchemy as sa
+from cryptography.fernet import Fernet
 
-from tests.conftest import PASSWORD, make_app
-from tracker.domain.twostep import accept_code, enrol, matching_step, new_secret
+from tests.conftest import PASSWORD, TOTP_KEY, make_app
+from tracker.domain.twostep import SecretBox, accept_code, enrol, matching_step, new_secret
 from tracker.models import Role, SecurityEvent, SecurityEventKind, User
 
 NOON = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
@@ -18,26 +19,43 @@ NOON = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 # The rule ----------------------------------------------------------------------------------------
 
 
+BOX = SecretBox([TOTP_KEY])
+
+
 def test_a_code_is_accepted_in_its_step_or_the_next_to_it_and_only_once():
     secret = new_secret()
     totp = pyotp.TOTP(secret)
-    user = User(totp_secret=secret)
+    user = User(totp_secret=BOX.seal(secret))
     assert matching_step(secret, totp.at(NOON), NOON) == totp.timecode(NOON)
     assert matching_step(secret, totp.at(NOON - timedelta(seconds=30)), NOON) is not None  # a slow phone
     assert matching_step(secret, totp.at(NOON - timedelta(seconds=90)), NOON) is None  # too old
     assert matching_step(secret, "12345", NOON) is None and matching_step(secret, "abcdef", NOON) is None
     code = totp.at(NOON)
-    assert accept_code(user, f"{code[:3]} {code[3:]}", NOON)  # spaces as the app shows them
-    assert not accept_code(user, code, NOON)  # spent
-    assert not accept_code(user, totp.at(NOON - timedelta(seconds=30)), NOON)  # older than the spent one
-    assert accept_code(user, totp.at(NOON + timedelta(seconds=30)), NOON + timedelta(seconds=30))
+    assert accept_code(user, f"{code[:3]} {code[3:]}", NOON, BOX)  # spaces as the app shows them
+    assert not accept_code(user, code, NOON, BOX)  # spent
+    assert not accept_code(user, totp.at(NOON - timedelta(seconds=30)), NOON, BOX)  # older than the spent one
+    assert accept_code(user, totp.at(NOON + timedelta(seconds=30)), NOON + timedelta(seconds=30), BOX)
 
 
-def test_enrolment_needs_a_code_of_the_new_secret():
+def test_enrolment_needs_a_code_of_the_new_secret_and_stores_it_sealed():
     user, secret = User(), new_secret()
-    assert not enrol(user, secret, "000000" if pyotp.TOTP(secret).at(NOON) != "000000" else "111111", NOON)
+    assert not enrol(user, secret, "000000" if pyotp.TOTP(secret).at(NOON) != "000000" else "111111", NOON, BOX)
     assert user.totp_secret is None
-    assert enrol(user, secret, pyotp.TOTP(secret).at(NOON), NOON) and user.totp_secret == secret
+    assert enrol(user, secret, pyotp.TOTP(secret).at(NOON), NOON, BOX)
+    assert secret not in user.totp_secret and BOX.open(user.totp_secret) == secret
+
+
+def test_a_new_key_goes_first_and_the_old_one_still_opens_until_the_next_code(caplog):
+    old_box, secret = BOX, new_secret()
+    user = User(totp_secret=old_box.seal(secret))
+    new_key = Fernet.generate_key().decode()
+    rotated = SecretBox([new_key, TOTP_KEY])
+    assert accept_code(user, pyotp.TOTP(secret).at(NOON), NOON, rotated)
+    # Sealed again under the new key: the old key can now be dropped.
+    assert SecretBox([new_key]).open(user.totp_secret) == secret
+    # A secret that no configured key opens is refused and logged, never a crash.
+    assert not accept_code(user, pyotp.TOTP(secret).at(NOON + timedelta(minutes=1)), NOON, old_box)
+    assert "opens with none of TOTP_KEYS" in caplog.text
 
 
 # Signing in --------------------------------------------------------------------------------------
@@ -117,7 +135,9 @@ def test_when_required_the_password_alone_opens_nothing_and_setup_comes_first(
     assert client.post("/signin/setup", data={"code": current_code(secret)}).location == "/"
     assert client.get("/plans").status_code in (200, 302)
     user = session.scalar(sa.select(User).where(User.email == "editor@iclei.test"))
-    assert user.two_step and user.totp_secret == secret
+    assert user.two_step and BOX.open(user.totp_secret) == secret
+    # The database alone does not give the second factor away.
+    assert secret not in user.totp_secret
     assert events(session, SecurityEventKind.TWO_STEP_ENABLED) == 1
 
 

@@ -37,7 +37,7 @@ from tracker.domain.accounts import (
     user_for_token,
 )
 from tracker.domain.security import record_event
-from tracker.domain.twostep import accept_code, enrol, grouped, new_secret, qr_data_uri
+from tracker.domain.twostep import SecretBox, accept_code, enrol, grouped, new_secret, qr_data_uri
 from tracker.extensions import db, limiter, login_manager
 from tracker.models import SecurityEventKind, User
 from tracker.models.user import new_session_nonce
@@ -179,6 +179,14 @@ def signin():
     return render_template("auth/signin.html", form=form), status
 
 
+def secret_box() -> SecretBox:
+    """The app's box for authenticator secrets, made once from ``TOTP_KEYS``."""
+    box = current_app.extensions.get("totp_box")
+    if box is None:
+        box = current_app.extensions["totp_box"] = SecretBox(current_app.config["TOTP_KEYS"])
+    return box
+
+
 def signin_again():
     """The sign-in form once more, the email kept, after its security token had expired."""
     form = SignInForm(formdata=None, email=request.form.get("email", "")[:254])
@@ -230,7 +238,7 @@ def code():
     form = CodeForm()
     status = 200
     if form.validate_on_submit():
-        if accept_code(user, form.code.data, datetime.now(UTC)):
+        if accept_code(user, form.code.data, datetime.now(UTC), secret_box()):
             return complete_signin(user, session["pending"].get("next"), "two-step")
         db.session.rollback()
         event(SecurityEventKind.SIGNIN_FAILED, user, detail="wrong or reused code")
@@ -257,7 +265,7 @@ def setup():
     form = CodeForm()
     status = 200
     if form.validate_on_submit():
-        if enrol(user, pending["secret"], form.code.data, datetime.now(UTC)):
+        if enrol(user, pending["secret"], form.code.data, datetime.now(UTC), secret_box()):
             event(SecurityEventKind.TWO_STEP_ENABLED, user)
             return complete_signin(user, pending.get("next"), "two-step set up")
         db.session.rollback()
@@ -287,7 +295,7 @@ def two_step():
     form = CodeForm()
     status = 200
     if form.validate_on_submit():
-        if enrol(user, secret, form.code.data, datetime.now(UTC)):
+        if enrol(user, secret, form.code.data, datetime.now(UTC), secret_box()):
             session.pop("enrol_secret", None)
             event(SecurityEventKind.TWO_STEP_ENABLED, user)
             db.session.commit()
@@ -338,7 +346,7 @@ def confirm():
     if form.validate_on_submit():
         right = authenticate(db.session, user.email, form.password.data) is not None
         if right and user.two_step:
-            right = accept_code(user, form.code.data, datetime.now(UTC))
+            right = accept_code(user, form.code.data, datetime.now(UTC), secret_box())
         if right:
             session["confirmed_at"] = int(time.time())
             event(SecurityEventKind.CONFIRMED, user)

@@ -82,7 +82,47 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "MFA_REQUIRED": _flag(env.get("MFA_REQUIRED", "1" if mode == "production" else "0")),
         # Admins confirm who they are again before changing accounts if their sign-in is older.
         "REAUTH_MINUTES": int(env.get("REAUTH_MINUTES", "15")),
+        # Keys that seal authenticator secrets in the database, newest first.
+        "TOTP_KEYS": totp_keys(env.get("TOTP_KEYS", ""), Path(instance_path)),
     }
+
+
+KEY_FILE = "totp.key"
+
+
+def totp_keys(value: str, instance_path: Path) -> list[str]:
+    """The Fernet keys from ``TOTP_KEYS`` (comma-separated, newest first), or else the key in
+    the instance folder's ``totp.key``, made on first start. The file suits one server; several
+    servers share one database, so they must share ``TOTP_KEYS``."""
+    from cryptography.fernet import Fernet
+
+    keys = [key.strip() for key in value.split(",") if key.strip()]
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ConfigError(
+                f"TOTP_KEYS: key {position} is not a Fernet key (32 url-safe base64-encoded bytes); "
+                "make one with python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'"
+            ) from None
+    if keys:
+        return keys
+    path = instance_path / KEY_FILE
+    instance_path.mkdir(parents=True, exist_ok=True)
+    try:
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass  # made by an earlier start, or by another process starting now
+    else:
+        with os.fdopen(handle, "w") as out:
+            out.write(Fernet.generate_key().decode() + "\n")
+    key = path.read_text().strip()
+    try:
+        Fernet(key)
+    except ValueError:
+        raise ConfigError(f"{path} does not hold a Fernet key: remove it or set TOTP_KEYS") from None
+    return [key]
 
 
 def engine_options(database_url: str) -> dict:

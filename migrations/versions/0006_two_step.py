@@ -1,7 +1,8 @@
 """Two-step sign-in: each person's authenticator secret, and three more security event kinds.
 
 Why: ASVS level 2 asks for more than a password to sign in (V6.3.3). A person's authenticator
-secret (base32, RFC 6238) and the time step of the last accepted code (so that a code is
+secret (base32, RFC 6238), sealed with Fernet under a key kept outside the database (about
+140 characters, hence 255), and the time step of the last accepted code (so that a code is
 accepted once) live on the user. Enrolling, an admin's reset and an admin confirming who they
 are before changing accounts are recorded as security events, so the kind's check constraint
 grows by three values. Existing users keep signing in as before until two-step sign-in is
@@ -46,7 +47,7 @@ def _kinds_check(kinds: list[str]) -> str:
 
 def upgrade():
     with op.batch_alter_table("user_account", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("totp_secret", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("totp_secret", sa.String(length=255), nullable=True))
         batch_op.add_column(sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
     with op.batch_alter_table("security_event", schema=None) as batch_op:
         batch_op.drop_constraint(op.f(CHECK), type_="check")

@@ -3,20 +3,45 @@
 The secret is made at enrolment and shown once as a QR code and as text. A code is accepted in
 the 30-second step it belongs to or the one before or after (clocks drift), and each step's code
 only once: the last accepted step is kept, so a code seen over someone's shoulder is spent.
+
+The database holds the secret sealed (Fernet: AES-128-CBC with HMAC-SHA256) under a key kept
+outside it, so a copy of the database alone gives nobody the second factor.
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 from datetime import datetime
 
 import pyotp
 import segno
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from tracker.models import User
 
 ISSUER = "Gender Action Plan Tracker"
 DIGITS = 6
+log = logging.getLogger("tracker.security")
+
+
+class SecretBox:
+    """Seals authenticator secrets for the database. The first key seals; every key opens, so
+    a new key goes first and the old one stays listed until every secret is sealed again."""
+
+    def __init__(self, keys: list[str]):
+        self._fernet = MultiFernet([Fernet(key) for key in keys])
+
+    def seal(self, secret: str) -> str:
+        return self._fernet.encrypt(secret.encode()).decode()
+
+    def open(self, sealed: str) -> str | None:
+        """The secret, or ``None`` when no key opens it (logged: the keys are misconfigured)."""
+        try:
+            return self._fernet.decrypt(sealed.encode()).decode()
+        except InvalidToken:
+            log.error("an authenticator secret opens with none of TOTP_KEYS: check the keys")
+            return None
 
 
 def new_secret() -> str:
@@ -55,23 +80,27 @@ def matching_step(secret: str, code: str | None, now: datetime) -> int | None:
     return None
 
 
-def accept_code(user: User, code: str | None, now: datetime) -> bool:
-    """Whether ``code`` is a fresh code of ``user``'s secret; a used step is not accepted again."""
-    if not user.totp_secret:
+def accept_code(user: User, code: str | None, now: datetime, box: SecretBox) -> bool:
+    """Whether ``code`` is a fresh code of ``user``'s secret; a used step is not accepted again.
+
+    An accepted code also seals the secret again under the newest key.
+    """
+    secret = box.open(user.totp_secret) if user.totp_secret else None
+    if secret is None:
         return False
-    step = matching_step(user.totp_secret, code, now)
+    step = matching_step(secret, code, now)
     if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
         return False
-    user.totp_last_step = step
+    user.totp_secret, user.totp_last_step = box.seal(secret), step
     return True
 
 
-def enrol(user: User, secret: str, code: str | None, now: datetime) -> bool:
+def enrol(user: User, secret: str, code: str | None, now: datetime, box: SecretBox) -> bool:
     """Turn two-step sign-in on with ``secret`` once the person proves their app has it."""
     step = matching_step(secret, code, now)
     if step is None:
         return False
-    user.totp_secret, user.totp_last_step = secret, step
+    user.totp_secret, user.totp_last_step = box.seal(secret), step
     return True
 
 

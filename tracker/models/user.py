@@ -41,8 +41,9 @@ class User(UserMixin, Versioned, Timestamped, Base):
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     # Part of the session cookie's user id: rotating it signs the user out everywhere.
     session_nonce: Mapped[str] = mapped_column(sa.String(64), default=new_session_nonce)
-    # Two-step sign-in: the authenticator secret (None: not enrolled) and the last code's step.
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # Two-step sign-in: the authenticator secret, sealed (None: not enrolled), and the last
+    # accepted code's time step.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     organisation: Mapped[Organisation] = relationship(back_populates="users")

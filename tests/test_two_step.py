@@ -1,5 +1,6 @@
 """Two-step sign-in (TOTP) and confirming who one is before changing accounts."""
 
+import json
 import re
 import time
 from datetime import UTC, datetime, timedelta
@@ -132,6 +133,9 @@ def test_when_required_the_password_alone_opens_nothing_and_setup_comes_first(
     assert wrong.status_code == 401 and "This code is not right" in wrong.get_data(as_text=True)
     page = client.get("/signin/setup").get_data(as_text=True)
     secret = re.search(r'id="secret">([A-Z2-7 ]+)<', page)[1].replace(" ", "")
+    # The cookie keeps the secret being set up sealed: whoever copies it cannot read it.
+    with client.session_transaction() as cookie:
+        assert secret not in json.dumps(dict(cookie))
     assert client.post("/signin/setup", data={"code": current_code(secret)}).location == "/"
     assert client.get("/plans").status_code in (200, 302)
     user = session.scalar(sa.select(User).where(User.email == "editor@iclei.test"))

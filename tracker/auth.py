@@ -250,6 +250,18 @@ def code():
     return render_template("auth/code.html", form=form), status
 
 
+def enrolment_secret(store, key: str) -> str:
+    """The secret being set up, kept in the session cookie sealed: a signed cookie is readable
+    by whoever holds it, and this secret must not be."""
+    box = secret_box()
+    secret = box.open(store[key]) if key in store else None
+    if secret is None:
+        secret = new_secret()
+        store[key] = box.seal(secret)
+        session.modified = True
+    return secret
+
+
 @bp.route("/signin/setup", methods=["GET", "POST"])
 @requires(Need.PUBLIC)
 @failure_limits(_pending_key, "signin-code")
@@ -259,13 +271,11 @@ def setup():
     if user is None or user.two_step:
         return _start_again()
     pending = session["pending"]
-    if "secret" not in pending:
-        pending["secret"] = new_secret()
-        session.modified = True
+    secret = enrolment_secret(pending, "sealed_secret")
     form = CodeForm()
     status = 200
     if form.validate_on_submit():
-        if enrol(user, pending["secret"], form.code.data, datetime.now(UTC), secret_box()):
+        if enrol(user, secret, form.code.data, datetime.now(UTC), secret_box()):
             event(SecurityEventKind.TWO_STEP_ENABLED, user)
             return complete_signin(user, pending.get("next"), "two-step set up")
         db.session.rollback()
@@ -278,8 +288,8 @@ def setup():
     return render_template(
         "auth/setup.html",
         form=form,
-        secret=grouped(pending["secret"]),
-        qr=qr_data_uri(pending["secret"], user.email),
+        secret=grouped(secret),
+        qr=qr_data_uri(secret, user.email),
         required=True,
     ), status
 
@@ -291,7 +301,7 @@ def two_step():
     user = current_user._get_current_object()
     if user.two_step:
         return render_template("auth/two_step_on.html")
-    secret = session.setdefault("enrol_secret", new_secret())
+    secret = enrolment_secret(session, "enrol_secret")
     form = CodeForm()
     status = 200
     if form.validate_on_submit():

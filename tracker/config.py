@@ -6,6 +6,7 @@ Every setting has one home here; the app factory only copies the result into ``a
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 
@@ -109,14 +110,19 @@ def totp_keys(value: str, instance_path: Path) -> list[str]:
     if keys:
         return keys
     path = instance_path / KEY_FILE
-    instance_path.mkdir(parents=True, exist_ok=True)
-    try:
-        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass  # made by an earlier start, or by another process starting now
-    else:
-        with os.fdopen(handle, "w") as out:
-            out.write(Fernet.generate_key().decode() + "\n")
+    if not path.exists():
+        # Written whole under another name, then linked: a worker starting at the same moment
+        # finds either no file or the complete key, never half of one.
+        instance_path.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=instance_path, prefix=".totp-")  # mode 600
+        try:
+            with os.fdopen(handle, "w") as out:
+                out.write(Fernet.generate_key().decode() + "\n")
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process made it first: theirs is the key
+        finally:
+            os.unlink(temporary)
     key = path.read_text().strip()
     try:
         Fernet(key)

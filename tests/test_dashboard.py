@@ -3,6 +3,7 @@
 import re
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from tests.test_views import text
 from tracker import cache, charts
 from tracker.domain.accounts import create_token
 from tracker.extensions import db
-from tracker.models import Action, Pillar, Plan, User
+from tracker.models import Action, Pillar, Plan, Status, User
 
 
 @pytest.fixture
@@ -164,3 +165,20 @@ def test_no_module_uses_pyplot():
         r"^\s*(import matplotlib\.pyplot|from matplotlib import pyplot|from matplotlib\.pyplot)", re.M
     )
     assert not [p.name for p in sources if imports.search(p.read_text())]
+
+
+def test_the_timeline_draws_one_bar_an_action_in_its_status_colour():
+    plan = SimpleNamespace(start_year=2023, end_year=2026, years=[2023, 2024, 2025, 2026])
+    pillars = [SimpleNamespace(id=1, position=1, name="Organisation")]
+    statuses = [Status.COMPLETED] * 3 + [Status.ONGOING] * 2 + [Status.UPCOMING] * 4
+    actions = [
+        SimpleNamespace(id=i, pillar_id=1, start_year=2024, end_year=None, status=status, code=f"1.{i}")
+        for i, status in enumerate(statuses)
+    ]
+    svg = charts.timeline(plan, pillars, actions, {s: s.value for s in Status}).decode()
+    # A bar's fill is its colour, or a hatch pattern laid over its colour.
+    patterns = dict(re.findall(r'<pattern id="([^"]+)"[^>]*>\s*<rect [^>]*fill="(#[0-9a-f]+)"', svg))
+    fills = re.findall(r'<path d="[^"]*"\s+clip-path="[^"]+" style="fill: ([^;]+); stroke: #222222', svg)
+    colours = [patterns.get(fill[5:-1], fill) if fill.startswith("url(#") else fill for fill in fills]
+    drawn = {status: colours.count(charts.STATUS_STYLE[status]["color"].lower()) for status in Status}
+    assert drawn == {Status.COMPLETED: 3, Status.ONGOING: 2, Status.UPCOMING: 4}

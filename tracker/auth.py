@@ -250,6 +250,14 @@ def code():
     return render_template("auth/code.html", form=form), status
 
 
+def setup_page(form: CodeForm, user: User, secret: str, *, required: bool, wrong_code: bool = False) -> str:
+    """The page that shows a new secret as a QR code and as text, and asks for its first code."""
+    if wrong_code:
+        form.code.errors.append(_("This code is not right: check the app's time and enter its current code."))
+    qr = qr_data_uri(secret, user.email)
+    return render_template("auth/setup.html", form=form, secret=grouped(secret), qr=qr, required=required)
+
+
 def enrolment_secret(store, key: str) -> str:
     """The secret being set up, kept in the session cookie sealed: a signed cookie is readable
     by whoever holds it, and this secret must not be."""
@@ -273,7 +281,6 @@ def setup():
     pending = session["pending"]
     secret = enrolment_secret(pending, "sealed_secret")
     form = CodeForm()
-    status = 200
     if form.validate_on_submit():
         if enrol(user, secret, form.code.data, datetime.now(UTC), secret_box()):
             event(SecurityEventKind.TWO_STEP_ENABLED, user)
@@ -281,17 +288,8 @@ def setup():
         db.session.rollback()
         event(SecurityEventKind.SIGNIN_FAILED, user, detail="wrong code while setting up two-step")
         db.session.commit()
-        form.code.errors.append(_("This code is not right: check the app's time and enter its current code."))
-        status = 401
-    elif request.method == "POST":
-        status = 422
-    return render_template(
-        "auth/setup.html",
-        form=form,
-        secret=grouped(secret),
-        qr=qr_data_uri(secret, user.email),
-        required=True,
-    ), status
+        return setup_page(form, user, secret, required=True, wrong_code=True), 401
+    return setup_page(form, user, secret, required=True), 422 if request.method == "POST" else 200
 
 
 @bp.route("/account/two-step", methods=["GET", "POST"])
@@ -303,7 +301,6 @@ def two_step():
         return render_template("auth/two_step_on.html")
     secret = enrolment_secret(session, "enrol_secret")
     form = CodeForm()
-    status = 200
     if form.validate_on_submit():
         if enrol(user, secret, form.code.data, datetime.now(UTC), secret_box()):
             session.pop("enrol_secret", None)
@@ -312,17 +309,8 @@ def two_step():
             flash(_("Two-step sign-in is on: each sign-in now asks for a code from your app."), "info")
             return redirect(url_for("auth.two_step"))
         db.session.rollback()
-        form.code.errors.append(_("This code is not right: check the app's time and enter its current code."))
-        status = 422
-    elif request.method == "POST":
-        status = 422
-    return render_template(
-        "auth/setup.html",
-        form=form,
-        secret=grouped(secret),
-        qr=qr_data_uri(secret, user.email),
-        required=False,
-    ), status
+        return setup_page(form, user, secret, required=False, wrong_code=True), 422
+    return setup_page(form, user, secret, required=False), 422 if request.method == "POST" else 200
 
 
 def recently_confirmed() -> bool:

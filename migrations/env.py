@@ -13,14 +13,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.types import TypeDecorator
 
-from tracker.models import Base
+from tracker.schema import metadata
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("connection"):
     fileConfig(config.config_file_name)
 logger = logging.getLogger("alembic.env")
 
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 # Batch mode lets SQLite alter tables by copying them; the naming convention keeps their

@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from tracker import create_app
-from tracker.domain.accounts import create_user
-from tracker.extensions import db
-from tracker.models import Base, Organisation, Region, Role
-from tracker.seeding import load_plan
+from tracker.accounts.models import Organisation, Region
+from tracker.accounts.services import create_user
+from tracker.cli.seeding import load_plan
+from tracker.core.extensions import db
+from tracker.core.permissions import Role
+from tracker.schema import Base
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "correct horse battery staple"

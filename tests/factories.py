@@ -5,21 +5,19 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from tracker.database import counting_statements
-from tracker.models import (
+from tracker.accounts.models import Organisation, Region, User
+from tracker.core.database import counting_statements
+from tracker.core.permissions import Role
+from tracker.hours.models import TimeEntry
+from tracker.plans.models import (
     Action,
     AllocationKind,
     AllocationLine,
     Cadence,
-    Organisation,
     Pillar,
     Plan,
     PlannedHours,
-    Region,
-    Role,
     Status,
-    TimeEntry,
-    User,
 )
 
 

@@ -6,8 +6,9 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import PASSWORD
-from tracker.domain.accounts import create_token
-from tracker.models import ApiToken, Role, SecurityEvent, SecurityEventKind, User
+from tracker.accounts.models import ApiToken, SecurityEvent, SecurityEventKind, User
+from tracker.accounts.services import create_token
+from tracker.core.permissions import Role
 
 NEW_PASSWORD = "a sunny afternoon in Freiburg"
 

@@ -8,8 +8,10 @@ import sqlalchemy as sa
 from tests import factories as f
 from tests.test_seed import EXPECTED
 from tests.test_views import text
-from tracker.domain.accounts import create_token
-from tracker.models import Action, Plan, User, utcnow
+from tracker.accounts.models import User
+from tracker.accounts.services import create_token
+from tracker.core.db import utcnow
+from tracker.plans.models import Action, Plan
 
 
 @pytest.fixture

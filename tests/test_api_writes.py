@@ -5,11 +5,11 @@ import sqlalchemy as sa
 from flask import jsonify
 
 from tests.conftest import clear_database, make_app
-from tracker.api import bp
-from tracker.domain.accounts import create_token
-from tracker.models import User
-from tracker.permissions import Need, requires
-from tracker.web import json_body
+from tracker.accounts.models import User
+from tracker.accounts.services import create_token
+from tracker.api.views import bp
+from tracker.core.forms import json_body
+from tracker.core.permissions import Need, requires
 
 
 @pytest.fixture

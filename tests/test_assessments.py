@@ -16,13 +16,15 @@ from hypothesis import strategies as st
 from tests import factories as f
 from tests.conftest import PASSWORD
 from tests.test_exports import typed
-from tracker.audit import set_clock
-from tracker.domain.assessment import default_period, period_figures
-from tracker.domain.assessment import publish as publish_assessment
-from tracker.domain.editing import Conflict
-from tracker.exports.assessment_workbook import build_assessment_workbook
-from tracker.exports.cells import clean_text
-from tracker.models import Action, Assessment, Cadence, Plan, Status, SurveyIndicator, User
+from tracker.accounts.models import User
+from tracker.assessments.models import Assessment, SurveyIndicator
+from tracker.assessments.report import default_period, period_figures
+from tracker.assessments.report import publish as publish_assessment
+from tracker.core.concurrency import Conflict
+from tracker.history.recording import set_clock
+from tracker.plans.models import Action, Cadence, Plan, Status
+from tracker.workbooks.assessment_workbook import build_assessment_workbook
+from tracker.workbooks.cells import clean_text
 
 TODAY = date(2026, 11, 23)
 

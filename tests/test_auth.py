@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from tracker.models import User
+from tracker.accounts.models import User
 
 PAGES = ["/", "/plans", "/plans/{plan}", "/actions/{action}"]
 API = ["/api/v1/plans", "/api/v1/plans/{plan}/actions", "/api/v1/plans/{plan}/hours"]

@@ -7,7 +7,7 @@ import sys
 import sqlalchemy as sa
 
 from tests.conftest import make_app
-from tracker.models import ApiToken, User
+from tracker.accounts.models import ApiToken, User
 
 GOOD_PASSWORD = "a long enough password"
 

@@ -3,7 +3,7 @@
 import pytest
 
 from tracker import create_app
-from tracker.config import load_config
+from tracker.core.config import load_config
 
 
 def test_production_needs_a_secret_key(tmp_path):
@@ -43,7 +43,7 @@ def test_an_unknown_environment_name_is_refused(tmp_path):
 
 
 def test_sqlite_enforces_foreign_keys_and_uses_wal(app):
-    from tracker.extensions import db
+    from tracker.core.extensions import db
 
     with app.app_context():
         if db.engine.dialect.name != "sqlite":

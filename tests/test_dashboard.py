@@ -11,10 +11,12 @@ import sqlalchemy as sa
 from tests import factories as f
 from tests.conftest import make_app
 from tests.test_views import text
-from tracker import cache, charts
-from tracker.domain.accounts import create_token
-from tracker.extensions import db
-from tracker.models import Action, Pillar, Plan, Status, User
+from tracker.accounts.models import User
+from tracker.accounts.services import create_token
+from tracker.core import cache
+from tracker.core.extensions import db
+from tracker.dashboard import charts
+from tracker.plans.models import Action, Pillar, Plan, Status
 
 
 @pytest.fixture

@@ -9,10 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests import factories as f
-from tracker.domain.accounts import create_token
-from tracker.exports import build_plan_workbook
-from tracker.exports.cells import clean_text
-from tracker.models import Action, AllocationKind, AllocationLine, Plan, Status, StatusChange, User
+from tracker.accounts.models import User
+from tracker.accounts.services import create_token
+from tracker.plans.models import Action, AllocationKind, AllocationLine, Plan, Status, StatusChange
+from tracker.workbooks import build_plan_workbook
+from tracker.workbooks.cells import clean_text
 
 ON = date(2026, 11, 23)
 

@@ -6,10 +6,13 @@ import pytest
 import sqlalchemy as sa
 
 from tests import factories as f
-from tracker.audit import from_json, note_change, set_actor
-from tracker.domain.history import action_history
-from tracker.domain.status import status_on
-from tracker.models import ChangeKind, HistoryEntry, Role, Status, StatusChange, TimeEntry
+from tracker.core.permissions import Role
+from tracker.history.models import ChangeKind, HistoryEntry
+from tracker.history.recording import from_json, note_change, set_actor
+from tracker.hours.models import TimeEntry
+from tracker.plans.history import action_history
+from tracker.plans.models import Status, StatusChange
+from tracker.plans.status import status_on
 
 
 @pytest.fixture
@@ -124,7 +127,7 @@ def test_a_change_and_its_history_are_one_transaction(session, world):
 
 def test_the_action_history_gathers_its_occurrences_and_budgets(session, world):
     _plan, pillar, editor = world
-    from tracker.models import Cadence, Occurrence
+    from tracker.plans.models import Cadence, Occurrence
 
     action = f.action(session, pillar, "1.1", cadence=Cadence.YEARLY)
     f.budget(session, action, 2025, "12")

@@ -12,11 +12,13 @@ import sqlalchemy as sa
 from msoffcrypto.format.ooxml import OOXMLFile
 
 from tests import factories as f
-from tracker.domain.editing import Conflict
-from tracker.domain.importing import apply_import, read_plan_workbook
-from tracker.exports import build_plan_workbook
-from tracker.exports.reading import ImportFailed
-from tracker.models import Action, HistoryEntry, Organisation, Plan, PlannedHours, Status, StatusChange
+from tracker.accounts.models import Organisation
+from tracker.core.concurrency import Conflict
+from tracker.history.models import HistoryEntry
+from tracker.plans.models import Action, Plan, PlannedHours, Status, StatusChange
+from tracker.workbooks import build_plan_workbook
+from tracker.workbooks.importing import apply_import, read_plan_workbook
+from tracker.workbooks.reading import ImportFailed
 
 ON = date(2026, 11, 23)
 

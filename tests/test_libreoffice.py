@@ -15,12 +15,12 @@ import pytest
 import sqlalchemy as sa
 
 from tests import factories as f
-from tracker.domain.assessment import report_data
-from tracker.domain.dashboard import STATUSES, build_dashboard
-from tracker.domain.rollup import hour_rollup
-from tracker.exports import build_plan_workbook
-from tracker.exports.assessment_workbook import build_assessment_workbook
-from tracker.models import Action, Plan
+from tracker.assessments.report import report_data
+from tracker.dashboard.figures import build_dashboard
+from tracker.hours.rollup import hour_rollup
+from tracker.plans.models import STATUSES, Action, Plan
+from tracker.workbooks import build_plan_workbook
+from tracker.workbooks.assessment_workbook import build_assessment_workbook
 
 ON = date(2026, 11, 23)
 # Comma, double quotes, UTF-8, raw values (not as shown), every sheet to its own file.

@@ -8,21 +8,13 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import PASSWORD
-from tracker.domain.accounts import create_token, create_user
-from tracker.domain.assessment import create_assessment, publish, set_public
-from tracker.exports.assessment_workbook import build_assessment_workbook
-from tracker.models import (
-    Action,
-    AllocationLine,
-    Organisation,
-    Plan,
-    Role,
-    SecurityEvent,
-    SecurityEventKind,
-    TimeEntry,
-    User,
-)
-from tracker.permissions import GRANTS, Need, can, required
+from tracker.accounts.models import Organisation, SecurityEvent, SecurityEventKind, User
+from tracker.accounts.services import create_token, create_user
+from tracker.assessments.report import create_assessment, publish, set_public
+from tracker.core.permissions import GRANTS, Need, Role, can, required
+from tracker.hours.models import TimeEntry
+from tracker.plans.models import Action, AllocationLine, Plan
+from tracker.workbooks.assessment_workbook import build_assessment_workbook
 
 PERSONAS = ["anonymous", "viewer", "editor", "admin", "other_admin"]
 OBJECT_ARGS = {

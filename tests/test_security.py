@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from tests.conftest import PASSWORD, make_app
-from tracker.models import SecurityEvent, SecurityEventKind, User
+from tracker.accounts.models import SecurityEvent, SecurityEventKind, User
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -264,7 +264,7 @@ def test_a_body_over_the_limit_is_413(app, client, iclei):
 def test_production_session_cookies_are_secure_when_configured(tmp_path, database_url):
     app = make_app(database_url, tmp_path)
     assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
-    from tracker.config import load_config
+    from tracker.core.config import load_config
 
     config = load_config(str(tmp_path), {"SECRET_KEY": "k", "SESSION_COOKIE_SECURE": "1"})
     assert config["SESSION_COOKIE_SECURE"] is True

@@ -7,8 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import PASSWORD
-from tracker.domain.security import record_event, security_log
-from tracker.models import SecurityEvent, SecurityEventKind, User
+from tracker.accounts.events import record_event, security_log
+from tracker.accounts.models import SecurityEvent, SecurityEventKind, User
+from tracker.core.scope import scope_of
 
 
 def signed_in(app, email):
@@ -33,7 +34,9 @@ def test_an_admin_reads_their_organisations_events_newest_first(app, users, sess
     response = admin.get("/admin/security")
     assert response.status_code == 200
     listed = rows(response.get_data(as_text=True))
-    assert listed[0].startswith(tuple("0123456789")) and "Signed in" in listed[0] and users["admin"] in listed[0]
+    assert (
+        listed[0].startswith(tuple("0123456789")) and "Signed in" in listed[0] and users["admin"] in listed[0]
+    )
     assert any("Sign-in failed" in row and users["editor"] in row for row in listed)
     # Another organisation's admin, and an email that names nobody, are not this organisation's.
     assert not any(users["other_admin"] in row or "nobody@example.org" in row for row in listed)
@@ -80,6 +83,6 @@ def test_events_without_an_account_are_in_no_organisations_log(session, users):
     record_event(session, SecurityEventKind.SIGNIN_THROTTLED, email="nobody@example.org")
     record_event(session, SecurityEventKind.SIGNIN_THROTTLED, user=admin_user)
     session.commit()
-    log = security_log(session, admin_user.organisation_id, kind=SecurityEventKind.SIGNIN_THROTTLED)
+    log = security_log(session, scope_of(admin_user), kind=SecurityEventKind.SIGNIN_THROTTLED)
     assert [(event.user_id, event.email) for event in log.events] == [(admin_user.id, users["admin"])]
     assert session.scalar(sa.select(sa.func.count()).select_from(SecurityEvent)) == 2

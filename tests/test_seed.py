@@ -6,19 +6,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tracker.domain.rollup import hour_rollup
-from tracker.models import (
-    Action,
-    AllocationLine,
-    Assessment,
-    HistoryEntry,
-    Organisation,
-    Plan,
-    Region,
-    TimeEntry,
-    User,
-)
-from tracker.seeding import ICLEI_SEED, SeedError, load_plan, read_seed
+from tracker.accounts.models import Organisation, Region, User
+from tracker.assessments.models import Assessment
+from tracker.cli.seeding import ICLEI_SEED, SeedError, load_plan, read_seed
+from tracker.history.models import HistoryEntry
+from tracker.hours.models import TimeEntry
+from tracker.hours.rollup import hour_rollup
+from tracker.plans.models import Action, AllocationLine, Plan
 
 # The status of each action as derived from the plan's timeline wording (see seed/iclei.toml).
 EXPECTED = {

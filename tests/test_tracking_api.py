@@ -6,9 +6,13 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import make_app
-from tracker.domain.accounts import create_token
-from tracker.extensions import db
-from tracker.models import Action, HistoryEntry, StatusChange, TimeEntry, User, utcnow
+from tracker.accounts.models import User
+from tracker.accounts.services import create_token
+from tracker.core.db import utcnow
+from tracker.core.extensions import db
+from tracker.history.models import HistoryEntry
+from tracker.hours.models import TimeEntry
+from tracker.plans.models import Action, StatusChange
 
 
 @pytest.fixture

@@ -9,18 +9,18 @@ import sqlalchemy as sa
 
 from tests import factories as f
 from tests.test_views import text
-from tracker.models import (
+from tracker.accounts.models import User
+from tracker.history.models import HistoryEntry
+from tracker.hours.models import TimeEntry
+from tracker.plans.models import (
     Action,
     AllocationLine,
-    HistoryEntry,
     Occurrence,
     Pillar,
     Plan,
     PlannedHours,
     Status,
     StatusChange,
-    TimeEntry,
-    User,
 )
 
 

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
 from tests.conftest import PASSWORD, TOTP_KEY, make_app
-from tracker.domain.twostep import SecretBox, accept_code, enrol, matching_step, new_secret
-from tracker.models import Role, SecurityEvent, SecurityEventKind, User
+from tracker.accounts.models import SecurityEvent, SecurityEventKind, User
+from tracker.accounts.twostep import SecretBox, accept_code, enrol, matching_step, new_secret
+from tracker.core.permissions import Role
 
 NOON = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 
@@ -40,7 +41,9 @@ def test_a_code_is_accepted_in_its_step_or_the_next_to_it_and_only_once():
 
 def test_enrolment_needs_a_code_of_the_new_secret_and_stores_it_sealed():
     user, secret = User(), new_secret()
-    assert not enrol(user, secret, "000000" if pyotp.TOTP(secret).at(NOON) != "000000" else "111111", NOON, BOX)
+    assert not enrol(
+        user, secret, "000000" if pyotp.TOTP(secret).at(NOON) != "000000" else "111111", NOON, BOX
+    )
     assert user.totp_secret is None
     assert enrol(user, secret, pyotp.TOTP(secret).at(NOON), NOON, BOX)
     assert secret not in user.totp_secret and BOX.open(user.totp_secret) == secret
@@ -74,9 +77,9 @@ def strict_app(database_url, tmp_path):
 
 @pytest.fixture
 def strict_users(strict_app, password_hash):
-    from tracker.domain.accounts import create_user
-    from tracker.extensions import db
-    from tracker.models import Organisation, Region
+    from tracker.accounts.models import Organisation, Region
+    from tracker.accounts.services import create_user
+    from tracker.core.extensions import db
 
     with strict_app.app_context():
         org = Organisation(

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 
 from tests import factories as f
 from tests.test_seed import EXPECTED
-from tracker.models import Action, Pillar, Plan, User
+from tracker.accounts.models import User
+from tracker.plans.models import Action, Pillar, Plan
 
 
 def text(response) -> str:

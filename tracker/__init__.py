@@ -1,4 +1,8 @@
-"""Gender Action Plan Tracker: the app factory."""
+"""Gender Action Plan Tracker: the app factory.
+
+The factory only wires: configuration, extensions, the model hooks, blueprints and commands.
+How the code is laid out, and which concern may import which, is in README.md and setup.cfg.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,35 @@ import os
 
 from flask import Flask
 
-from tracker.config import ConfigError, load_config
+from tracker.core.config import ConfigError, load_config
+from tracker.core.paths import resource_dir
+
+
+def init_model_hooks() -> None:
+    """Register the session hooks that keep the history and the hour summaries in step.
+
+    The app factory calls it; so must a script that changes records through the services without
+    an app. Calling it again does nothing. Until it has run, the services refuse to write.
+    """
+    from tracker import schema  # noqa: F401 - every model mapped before the hooks look at them
+    from tracker.history import recording
+    from tracker.hours import summary
+    from tracker.plans import history
+
+    recording.init()
+    history.init()
+    summary.init()
 
 
 def create_app(test_config: dict | None = None, environ: dict[str, str] | None = None) -> Flask:
-    """Create the app: configuration, extensions, blueprints and commands, nothing more.
+    """Create the app: configuration, extensions, hooks, blueprints and commands, nothing more.
 
     ``environ`` replaces the process environment (tests); ``test_config`` overrides the result.
     """
     app = Flask(
         __name__,
         instance_relative_config=True,
-        template_folder=os.path.join(os.path.dirname(os.path.dirname(__file__)), "templates"),
+        template_folder=resource_dir("templates"),
     )
     try:
         app.config.from_mapping(load_config(app.instance_path, environ))
@@ -28,32 +49,35 @@ def create_app(test_config: dict | None = None, environ: dict[str, str] | None =
         app.config.from_mapping(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from tracker import auth, database, errors, i18n, permissions, security
-    from tracker.admin import bp as admin_bp
-    from tracker.api import bp as api_bp
-    from tracker.assessments import bp as assessments_bp
-    from tracker.auth import bp as auth_bp
-    from tracker.cli import init_app as init_cli
-    from tracker.dashboard import bp as dashboard_bp
-    from tracker.hours import bp as hours_bp
-    from tracker.planning import bp as planning_bp
-    from tracker.tracking import bp as tracking_bp
-    from tracker.views import bp as views_bp
+    from tracker.accounts import admin, views, web
+    from tracker.api import views as api
+    from tracker.assessments import views as assessments
+    from tracker.cli import commands
+    from tracker.core import database, errors, i18n, permissions, security
+    from tracker.dashboard import views as dashboard
+    from tracker.hours import views as hours
+    from tracker.plans import views as plans
+    from tracker.tracking import views as tracking
+    from tracker.workbooks import views as workbooks
 
+    init_model_hooks()
     database.init_app(app)
     i18n.init_app(app)
-    auth.init_app(app)
+    web.init_app(app)
     permissions.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(views_bp)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(tracking_bp)
-    app.register_blueprint(hours_bp)
-    app.register_blueprint(planning_bp)
-    app.register_blueprint(dashboard_bp)
-    app.register_blueprint(assessments_bp)
-    init_cli(app)
+    for blueprint in (
+        views.bp,
+        tracking.bp,
+        api.bp,
+        admin.bp,
+        hours.bp,
+        plans.bp,
+        dashboard.bp,
+        workbooks.bp,
+        assessments.bp,
+    ):
+        app.register_blueprint(blueprint)
+    commands.init_app(app)
     return app

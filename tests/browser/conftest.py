@@ -15,8 +15,8 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.conftest import clear_database, make_app
-from tracker.extensions import db
-from tracker.seeding import load_demo, load_plan
+from tracker.cli.seeding import load_demo, load_plan
+from tracker.core.extensions import db
 
 CHROMIUM = os.environ.get("TRACKER_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible
-from tracker.seeding import DEMO_PASSWORD
+from tracker.cli.seeding import DEMO_PASSWORD
 
 
 def sign_in(page, email="viewer@example.org", password=DEMO_PASSWORD):

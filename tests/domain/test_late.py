@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
-from tracker.domain.late import Lateness, LateReason, is_late, late_reasons
-from tracker.domain.timeline import OccurrenceState
-from tracker.models import Status
+from tracker.plans.late import Lateness, LateReason, is_late, late_reasons
+from tracker.plans.models import Status
+from tracker.plans.timeline import OccurrenceState
 
 NOV_2026 = date(2026, 11, 23)
 

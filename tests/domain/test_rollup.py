@@ -6,8 +6,8 @@ from decimal import Decimal as D
 import pytest
 
 from tests import factories as f
-from tracker.domain.rollup import hour_rollup
-from tracker.models import AllocationKind
+from tracker.hours.rollup import hour_rollup
+from tracker.plans.models import AllocationKind
 
 
 @pytest.fixture

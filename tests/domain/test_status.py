@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from tracker.domain.status import status_on
-from tracker.models import Status
+from tracker.plans.models import Status
+from tracker.plans.status import status_on
 
 
 @dataclass

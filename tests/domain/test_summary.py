@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests import factories as f
-from tracker.domain.summary import disagreements, rebuild
-from tracker.models import ActionHours, TimeEntry
+from tracker.hours.models import ActionHours, TimeEntry
+from tracker.hours.summary import disagreements, rebuild
 
 operation = st.one_of(
     st.tuples(

@@ -2,8 +2,8 @@
 
 import pytest
 
-from tracker.domain.timeline import OccurrenceState, occurrence_states, occurrence_years
-from tracker.models import Cadence
+from tracker.plans.models import Cadence
+from tracker.plans.timeline import OccurrenceState, occurrence_states, occurrence_years
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,176 @@
+"""Organisations, the people who sign in with their roles and API tokens, and security events."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.core.db import Base, Timestamped, UTCDateTime, Versioned, enum_column, utcnow
+from tracker.core.permissions import Role
+
+if TYPE_CHECKING:
+    from tracker.plans.models import Plan
+
+__all__ = ["ApiToken", "Organisation", "Region", "Role", "SecurityEvent", "SecurityEventKind", "User"]
+
+
+class Region(enum.StrEnum):
+    """The six global regions of the UCLG CIB network."""
+
+    LATIN_AMERICA = "Latin America"
+    WEST_AND_CENTRAL_AFRICA = "West and Central Africa"
+    EAST_AND_SOUTHERN_AFRICA = "East and Southern Africa"
+    NORTH_AFRICA_AND_MIDDLE_EAST = "North Africa and Middle East"
+    ASIA_PACIFIC = "Asia Pacific"
+    NORTH_AMERICA_AND_EUROPE = "North America & Europe"
+
+
+class Organisation(Versioned, Timestamped, Base):
+    """An LGA, a city or a secretariat. Nobody sees another organisation's records."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    country: Mapped[str] = mapped_column(sa.String(100))
+    region: Mapped[Region] = mapped_column(enum_column(Region, "region"))
+
+    plans: Mapped[list[Plan]] = relationship(back_populates="organisation")
+    users: Mapped[list[User]] = relationship(back_populates="organisation")
+
+    @classmethod
+    def in_scope(cls, scope) -> sa.ColumnElement[bool]:
+        """Organisations ``scope`` reaches."""
+        return scope.organisations(cls.id)
+
+    @staticmethod
+    def history_organisation_id(organisation: Organisation) -> int:
+        """An organisation's own changes belong to it."""
+        return organisation.id
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.name!r}>"
+
+
+def new_session_nonce() -> str:
+    """A fresh random value; changing it ends every session signed with the old one."""
+    return secrets.token_urlsafe(24)
+
+
+class User(UserMixin, Versioned, Timestamped, Base):
+    """A member of one organisation."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Part of the session cookie's user id: rotating it signs the user out everywhere.
+    session_nonce: Mapped[str] = mapped_column(sa.String(64), default=new_session_nonce)
+    # Two-step sign-in: the authenticator secret, sealed (None: not enrolled), and the last
+    # accepted code's time step.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="users")
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
+
+    @classmethod
+    def in_scope(cls, scope) -> sa.ColumnElement[bool]:
+        """People of the organisations ``scope`` reaches."""
+        return scope.organisations(cls.organisation_id)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login asks this
+        return self.active
+
+    @property
+    def two_step(self) -> bool:
+        """Whether signing in asks for a code from an authenticator app."""
+        return self.totp_secret is not None
+
+    def get_id(self) -> str:
+        """The value Flask-Login keeps in the session: the id and the current nonce."""
+        return f"{self.id}:{self.session_nonce}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.email!r} {self.role.value}>"
+
+
+class ApiToken(Timestamped, Base):
+    """A bearer token for the JSON API. Only its SHA-256 digest is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100), default="")
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+    @classmethod
+    def in_scope(cls, scope) -> sa.ColumnElement[bool]:
+        """Tokens of people ``scope`` reaches."""
+        return cls.user_id.in_(sa.select(User.id).where(User.in_scope(scope)))
+
+
+class SecurityEventKind(enum.StrEnum):
+    """What happened."""
+
+    SIGNIN_SUCCEEDED = "signin_succeeded"
+    SIGNIN_FAILED = "signin_failed"
+    SIGNIN_THROTTLED = "signin_throttled"
+    SIGNED_OUT = "signed_out"
+    SESSION_EXPIRED = "session_expired"
+    USER_CREATED = "user_created"
+    ROLE_CHANGED = "role_changed"
+    USER_DEACTIVATED = "user_deactivated"
+    USER_REACTIVATED = "user_reactivated"
+    PASSWORD_RESET = "password_reset"
+    PASSWORD_CHANGED = "password_changed"
+    TOKEN_CREATED = "token_created"
+    TOKEN_REVOKED = "token_revoked"
+    FORBIDDEN = "forbidden"
+    TWO_STEP_ENABLED = "two_step_enabled"
+    TWO_STEP_RESET = "two_step_reset"
+    CONFIRMED = "confirmed"
+    REPORT_MADE_PUBLIC = "report_public"
+    REPORT_MADE_PRIVATE = "report_private"
+
+
+class SecurityEvent(Base):
+    """One security event: who (if known), from where, and what."""
+
+    __tablename__ = "security_event"
+    __table_args__ = (sa.Index("ix_security_event_organisation_at", "organisation_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[SecurityEventKind] = mapped_column(enum_column(SecurityEventKind, "security_event_kind"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
+    # The email typed at a failed sign-in, which may belong to nobody.
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    client: Mapped[str] = mapped_column(sa.String(64), default="")
+    path: Mapped[str] = mapped_column(sa.String(300), default="")
+    detail: Mapped[str] = mapped_column(sa.Text, default="")
+
+    user: Mapped[User | None] = relationship()
+
+    @classmethod
+    def in_scope(cls, scope) -> sa.ColumnElement[bool]:
+        """Events recorded against the organisations ``scope`` reaches."""
+        return scope.organisations(cls.organisation_id)

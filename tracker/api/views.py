@@ -1,0 +1,283 @@
+"""The read-only JSON API (``/api/v1``): a signed-in session or a bearer token.
+
+Figures come from the same functions as the pages; hours are JSON numbers.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_login import current_user
+
+from tracker.core import validation
+from tracker.core.cache import cached_bytes, plan_key
+from tracker.core.clock import today
+from tracker.core.concurrency import Conflict
+from tracker.core.extensions import db
+from tracker.core.forms import json_body
+from tracker.core.permissions import Need, requires
+from tracker.core.scope import current_scope
+from tracker.core.validation import Errors, Invalid
+from tracker.dashboard.figures import data_version
+from tracker.hours.models import TimeEntry
+from tracker.hours.rollup import HourRollup, hour_rollup, hundredths_by_year
+from tracker.hours.services import log_hours
+from tracker.plans.editing import change_status
+from tracker.plans.history import action_history
+from tracker.plans.late import late_reasons
+from tracker.plans.loaders import action_or_404, plan_or_404, plans_in, requested_year
+from tracker.plans.models import Action, AllocationKind
+from tracker.tracking.lines import action_lines, action_occurrences
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.record_once
+def _json_in_field_order(state) -> None:
+    # Keys in the order the API documents them; sorting thousands of objects' keys costs time
+    # and tells a reader nothing.
+    state.app.json.sort_keys = False
+
+
+def hours(value: Decimal) -> float:
+    """Hours as a JSON number; two decimals convert exactly enough to read back the same."""
+    return float(value)
+
+
+@bp.get("/plans")
+@requires(Need.READ)
+def plans():
+    """The plans of the caller's organisation."""
+    return jsonify(
+        [
+            {
+                "id": plan.id,
+                "title": plan.title,
+                "organisation": plan.organisation.name,
+                "start_year": plan.start_year,
+                "end_year": plan.end_year,
+            }
+            for plan in plans_in(db.session, current_scope())
+        ]
+    )
+
+
+def action_json(action, pillar_label: str, late: bool, planned: dict, logged: dict, years: range) -> dict:
+    """An action (a model or a dashboard line) as every API answer shows it.
+
+    ``planned`` and ``logged`` map years to hours in whole hundredths, as stored.
+    """
+    return {
+        "id": action.id,
+        "code": action.code,
+        "title": action.title,
+        "pillar": pillar_label,
+        "status": action.status.value,
+        "late": late,
+        "start_year": action.start_year,
+        "end_year": action.end_year,
+        "cadence": action.cadence.value,
+        "timeline_text": action.timeline_text,
+        "planned_hours": {str(year): planned.get(year, 0) / 100 for year in years},
+        "logged_hours": {str(year): logged.get(year, 0) / 100 for year in years},
+        "version": action.version,
+    }
+
+
+@bp.get("/plans/<int:plan_id>/actions")
+@requires(Need.READ)
+def actions(plan_id: int):
+    """Every action of a plan, late as of today, with planned and logged hours by year.
+
+    The answer depends only on the plan's data and today's date, so it is built once per
+    version of the data and read from the shared cache after that.
+    """
+    plan = plan_or_404(plan_id)
+    version = data_version(db.session, plan)
+    body = cached_bytes(
+        plan_key("api-actions", plan, version, today().isoformat()),
+        lambda: current_app.json.dumps(actions_json(plan)).encode(),
+        ".json",
+    )
+    return current_app.response_class(body, mimetype="application/json")
+
+
+def actions_json(plan) -> list[dict]:
+    """The action list of ``plan`` as the API shows it, computed from the database."""
+    pillars, _rows, lines = action_lines(db.session, plan, today())
+    labels = {pillar.id: pillar.label for pillar in pillars}
+    planned, logged = hundredths_by_year(db.session, plan)
+    empty: dict = {}
+    return [
+        action_json(
+            line,
+            labels[line.pillar_id],
+            bool(line.late),
+            planned.get(line.id, empty),
+            logged.get(line.id, empty),
+            plan.years,
+        )
+        for line in lines
+    ]
+
+
+def one_action_json(action: Action) -> dict:
+    """One action, freshly read, as the list shows it."""
+    plan = action.pillar.plan
+    occurrences = action_occurrences(action, plan)
+    late = late_reasons(action.status, action.start_year, action.end_year, occurrences, today())
+    planned, logged = hundredths_by_year(db.session, plan, action_id=action.id)
+    return action_json(
+        action, action.pillar.label, bool(late), planned[action.id], logged[action.id], plan.years
+    )
+
+
+def rollup_json(rollup: HourRollup) -> dict:
+    """The roll-up as the API and tests read it."""
+    return {
+        "year": rollup.year,
+        "allocated": {
+            "total": hours(rollup.allocated),
+            "lines": [
+                {"name": line.name, "kind": line.kind.value, "hours": hours(line.hours)}
+                for line in rollup.lines
+            ],
+        },
+        "planned": hours(rollup.planned),
+        "logged": {
+            "total": hours(rollup.logged),
+            "management": hours(rollup.logged_management),
+            "actions": hours(rollup.logged_actions),
+        },
+        "remaining": hours(rollup.remaining),
+        "over_allocated": rollup.over_allocated,
+        "by_kind": [
+            {
+                "kind": kind.value,
+                "allocated": hours(figures.allocated),
+                "planned": hours(figures.planned),
+                "logged": hours(figures.logged),
+                "remaining": hours(figures.remaining),
+                "over_allocated": figures.over_allocated,
+            }
+            for kind, figures in sorted(rollup.by_kind.items(), key=lambda item: _KIND_ORDER[item[0]])
+        ],
+        "by_pillar": [
+            {
+                "pillar": f"{pillar.position} {pillar.name}",
+                "planned": hours(pillar.planned),
+                "logged": hours(pillar.logged),
+                "remaining": hours(pillar.remaining),
+                "over_allocated": pillar.over_allocated,
+            }
+            for pillar in rollup.by_pillar
+        ],
+    }
+
+
+_KIND_ORDER = {AllocationKind.MANAGEMENT: 0, AllocationKind.IMPLEMENTATION: 1}
+
+
+@bp.get("/plans/<int:plan_id>/hours")
+@requires(Need.READ)
+def plan_hours(plan_id: int):
+    """The hour roll-up of one year (``?year=``, default this year)."""
+    plan = plan_or_404(plan_id)
+    year = requested_year(plan, request.args.get("year"))
+    return jsonify(rollup_json(hour_rollup(db.session, plan, year)))
+
+
+@bp.errorhandler(Invalid)
+def _invalid(error: Invalid):
+    db.session.rollback()
+    return jsonify(error="invalid", message=str(error), errors=error.errors), 422
+
+
+@bp.errorhandler(Conflict)
+def _conflict(error: Conflict):
+    db.session.rollback()
+    body = {"error": "conflict", "message": error.message}
+    current = [record for record in error.records if isinstance(record, Action)]
+    if current:
+        db.session.refresh(current[0])
+        body["current"] = one_action_json(current[0])
+    return jsonify(body), 409
+
+
+@bp.post("/actions/<int:action_id>/status")
+@requires(Need.EDIT)
+def action_status(action_id: int):
+    """Change an action's status: ``{"status", "note", "version"}``; 200 with the action."""
+    action = action_or_404(action_id)
+    data = json_body()
+    errors = Errors()
+    status = errors.check("status", validation.status, data.get("status"))
+    note = errors.check("note", validation.text, data.get("note"))
+    version = errors.check("version", validation.version, data.get("version"))
+    errors.raise_any()
+    change_status(db.session, action, status=status, note=note, version=version)
+    db.session.commit()
+    return jsonify(one_action_json(action))
+
+
+def entry_json(entry: TimeEntry) -> dict:
+    """A time entry as the API shows it."""
+    return {
+        "id": entry.id,
+        "date": entry.spent_on.isoformat(),
+        "hours": hours(entry.hours),
+        "action_id": entry.action_id,
+        "user": entry.user.name,
+        "note": entry.note,
+        "version": entry.version,
+    }
+
+
+def _log(plan, action):
+    data = json_body()
+    errors = Errors()
+    spent_on = errors.check("date", validation.day, data.get("date"), years=plan.years, today=today())
+    logged = errors.check("hours", validation.logged_hours, data.get("hours"))
+    note = errors.check("note", validation.text, data.get("note"))
+    errors.raise_any()
+    entry = log_hours(
+        db.session, plan, person=current_user, spent_on=spent_on, hours=logged, action=action, note=note
+    )
+    db.session.commit()
+    return jsonify(entry_json(entry)), 201
+
+
+@bp.post("/actions/<int:action_id>/hours")
+@requires(Need.EDIT)
+def action_hours(action_id: int):
+    """Log hours on an action: ``{"date", "hours", "note"}``; 201 with the entry."""
+    action = action_or_404(action_id)
+    return _log(action.pillar.plan, action)
+
+
+@bp.post("/plans/<int:plan_id>/management-hours")
+@requires(Need.EDIT)
+def management_hours(plan_id: int):
+    """Log hours on the plan's overall-management line; 201 with the entry."""
+    return _log(plan_or_404(plan_id), None)
+
+
+@bp.get("/actions/<int:action_id>/history")
+@requires(Need.READ)
+def action_history_json(action_id: int):
+    """Every change of an action, oldest first."""
+    action = action_or_404(action_id)
+    return jsonify(
+        [
+            {
+                "at": item.at.isoformat(),
+                "user": item.user,
+                "field": item.field if item.kind == "updated" else f"{item.entity} {item.kind}",
+                "before": item.before,
+                "after": item.after,
+                "note": item.note,
+            }
+            for item in action_history(db.session, action)
+        ]
+    )

@@ -1,0 +1,496 @@
+"""The biennial assessment: its figures from the history, the group's texts, and publishing.
+
+A draft's figures are worked out from the history whenever it is shown. Publishing freezes them:
+the report's data (figures and texts, as JSON) and its workbook are written once under
+``REPORTS_DIR`` with SHA-256 checksums, and a published report is read back from those files
+only, so that it never changes when the plan does.
+
+The report's data is plain JSON (text, numbers, lists), the one shape the report page, the
+workbook and the frozen file share. Hours are decimal strings ("12.50"), exact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tracker.accounts.models import User
+from tracker.assessments.models import Assessment, SurveyIndicator
+from tracker.core.concurrency import Conflict, claim, expect_version, flush
+from tracker.core.db import utcnow
+from tracker.core.validation import Invalid
+from tracker.hours.rollup import hour_rollup
+from tracker.plans.late import is_late
+from tracker.plans.models import STATUSES, Action, Occurrence, Pillar, Plan, Status, StatusChange
+from tracker.plans.status import end_of_day, status_on
+from tracker.plans.timeline import occurrence_states, occurrence_years
+
+FORMAT = 1
+FROZEN = "{title} is published and frozen; it can no longer change."
+FIGURES_FILE = "report.json"
+WORKBOOK_FILE = "report.xlsx"
+SUMS_FILE = "SHA256SUMS"
+
+
+def default_period(year: int) -> tuple[date, date]:
+    """The two calendar years ending in the assessment year: 2025 gives 2024-01-01 to 2025-12-31."""
+    return date(year - 1, 1, 1), date(year, 12, 31)
+
+
+def default_title(start: date, end: date) -> str:
+    years = f"{start.year}" if start.year == end.year else f"{start.year}-{end.year}"
+    return f"Assessment report {years}"
+
+
+@dataclass(frozen=True)
+class IndicatorInput:
+    """One survey indicator as the group enters it."""
+
+    name: str
+    value: Decimal
+    previous: Decimal | None
+    unit: str
+
+
+@dataclass(frozen=True)
+class AssessmentTexts:
+    """What the group writes and enters."""
+
+    title: str
+    respondents: int | None
+    response_rate: Decimal | None
+    achievements: str
+    improvements: str
+    next_steps: str
+
+
+def create_assessment(session: Session, plan: Plan, *, start: date, end: date, title: str = "") -> Assessment:
+    """A draft assessment of ``plan`` over ``start``..``end`` (any dates, the end not first)."""
+    if end < start:
+        raise Invalid({"period_end": f"{end.isoformat()} is before the start {start.isoformat()}"})
+    assessment = Assessment(
+        plan_id=plan.id,
+        title=title or default_title(start, end),
+        period_start=start,
+        period_end=end,
+    )
+    session.add(assessment)
+    session.flush()
+    return assessment
+
+
+def draft(assessment: Assessment) -> None:
+    """Refuse to change a published assessment."""
+    if assessment.published:
+        raise Conflict(FROZEN.format(title=assessment.title), [assessment])
+
+
+def update_assessment(
+    session: Session,
+    assessment: Assessment,
+    texts: AssessmentTexts,
+    indicators: list[IndicatorInput],
+    *,
+    version: int,
+) -> None:
+    """Save the survey summary, the indicators and the written sections of a draft."""
+    draft(assessment)
+    what = assessment.title
+    expect_version(assessment, version, what)
+    names = [indicator.name for indicator in indicators]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise Invalid({"indicators": f"each indicator once: {', '.join(repeated)} is listed twice"})
+    with session.no_autoflush:
+        for name, value in vars(texts).items():
+            if getattr(assessment, name) != value:
+                setattr(assessment, name, value)
+        existing = {row.name: row for row in assessment.indicators}
+        changed = False
+        for position, given in enumerate(indicators, start=1):
+            row = existing.pop(given.name, None)
+            if row is None:
+                assessment.indicators.append(
+                    SurveyIndicator(
+                        plan_id=assessment.plan_id,
+                        position=position,
+                        name=given.name,
+                        value=given.value,
+                        previous=given.previous,
+                        unit=given.unit,
+                    )
+                )
+                changed = True
+                continue
+            for name in ("value", "previous", "unit", "position"):
+                value = position if name == "position" else getattr(given, name)
+                if getattr(row, name) != value:
+                    setattr(row, name, value)
+                    changed = True
+        for row in existing.values():
+            assessment.indicators.remove(row)
+            changed = True
+    flush(session, [assessment], what)
+    if changed and assessment.version == version:
+        claim(session, assessment, version, what)
+
+
+# --- Figures -----------------------------------------------------------------------------------
+
+
+def _hours(value: Decimal) -> str:
+    return str(Decimal(value).quantize(Decimal("0.01")))
+
+
+def _counts(statuses) -> dict[str, int]:
+    counted = Counter(statuses)
+    return {status.value: counted.get(status, 0) for status in STATUSES}
+
+
+def period_figures(session: Session, plan: Plan, start: date, end: date, today: date) -> dict:
+    """What the history says about ``plan`` over ``start``..``end``, as of ``today``.
+
+    Each action's status at the start and at the end comes from its status changes. Late uses
+    the one rule of :mod:`tracker.domain.late` on both dates, with the occurrence marks as
+    they stand (marks keep no dates of their own). A period that ends after today ends today.
+    """
+    upto = min(end, today)
+    pillars = list(
+        session.scalars(
+            sa.select(Pillar).where(Pillar.plan_id == plan.id).order_by(Pillar.position, Pillar.id)
+        )
+    )
+    label = {pillar.id: f"{pillar.position} {pillar.name}" for pillar in pillars}
+    actions = session.execute(
+        sa.select(
+            Action.id,
+            Action.code,
+            Action.title,
+            Action.pillar_id,
+            Action.start_year,
+            Action.end_year,
+            Action.cadence,
+            Action.archived_at,
+        )
+        .where(Action.plan_id == plan.id)
+        .order_by(Action.position, Action.id)
+    ).all()
+    changes: dict[int, list[StatusChange]] = {row.id: [] for row in actions}
+    for change in session.scalars(
+        sa.select(StatusChange)
+        .join(Action, Action.id == StatusChange.action_id)
+        .where(Action.plan_id == plan.id)
+        .order_by(StatusChange.at, StatusChange.id)
+    ):
+        changes[change.action_id].append(change)
+    marks: dict[int, list[tuple[int, bool, str]]] = {row.id: [] for row in actions}
+    for action_id, year, done, note in session.execute(
+        sa.select(Occurrence.action_id, Occurrence.year, Occurrence.done, Occurrence.note)
+        .join(Action, Action.id == Occurrence.action_id)
+        .where(Action.plan_id == plan.id)
+    ):
+        marks[action_id].append((year, done, note))
+
+    # The status at the start is the status at the end of the day before the period begins.
+    eve = start - timedelta(days=1)
+    before_start = end_of_day(eve)
+    rows = []
+    for row in actions:
+        at_start = status_on(changes[row.id], eve)
+        at_end = status_on(changes[row.id], upto)
+        if at_end is None or (row.archived_at is not None and row.archived_at < before_start):
+            continue
+        years = occurrence_years(row.cadence, row.start_year, row.end_year, plan.start_year, plan.end_year)
+        occurrences = occurrence_states(years, marks[row.id])
+        late_start = at_start is not None and is_late(
+            at_start, row.start_year, row.end_year, occurrences, start
+        )
+        late_end = is_late(at_end, row.start_year, row.end_year, occurrences, upto)
+        rows.append(
+            {
+                "code": row.code,
+                "title": row.title,
+                "pillar": label[row.pillar_id],
+                "status_start": at_start.value if at_start else None,
+                "status_end": at_end.value,
+                "late_start": late_start,
+                "late_end": late_end,
+                "completed": at_end is Status.COMPLETED and at_start is not Status.COMPLETED,
+                "started": at_start in (None, Status.UPCOMING) and at_end is not Status.UPCOMING,
+                "became_late": late_end and not late_start,
+            }
+        )
+
+    by_pillar = []
+    for pillar in pillars:
+        mine = [row for row in rows if row["pillar"] == label[pillar.id]]
+        by_pillar.append(
+            {
+                "pillar": label[pillar.id],
+                "position": pillar.position,
+                "name": pillar.name,
+                "start": _counts(Status(r["status_start"]) for r in mine if r["status_start"]),
+                "end": _counts(Status(r["status_end"]) for r in mine),
+            }
+        )
+
+    hours = []
+    pillar_of = {row.id: row.pillar_id for row in actions}
+    for year in range(max(start.year, plan.start_year), min(end.year, plan.end_year) + 1):
+        rollup = hour_rollup(session, plan, year, pillars=pillars, pillar_of=pillar_of)
+        hours.append(
+            {
+                "year": year,
+                "allocated": _hours(rollup.allocated),
+                "planned": _hours(rollup.planned),
+                "logged": _hours(rollup.logged),
+                "remaining": _hours(rollup.remaining),
+                "over": rollup.over_allocated,
+                "lines": [
+                    {
+                        "name": line.name,
+                        "kind": line.kind.value,
+                        "allocated": _hours(line.hours),
+                    }
+                    for line in rollup.lines
+                ],
+                "kinds": [
+                    {
+                        "kind": kind.kind.value,
+                        "allocated": _hours(kind.allocated),
+                        "planned": _hours(kind.planned),
+                        "logged": _hours(kind.logged),
+                        "remaining": _hours(kind.remaining),
+                        "over": kind.over_allocated,
+                    }
+                    for kind in rollup.by_kind.values()
+                ],
+                "pillars": [
+                    {
+                        "pillar": f"{figures.position} {figures.name}",
+                        "planned": _hours(figures.planned),
+                        "logged": _hours(figures.logged),
+                        "remaining": _hours(figures.remaining),
+                        "over": figures.over_allocated,
+                    }
+                    for figures in rollup.by_pillar
+                ],
+            }
+        )
+
+    code_of = {row.id: row.code for row in actions}
+    names = dict(
+        session.execute(
+            sa.select(User.id, User.name).where(User.organisation_id == plan.organisation_id)
+        ).all()
+    )
+    period_changes = [
+        {
+            "at": change.at.isoformat(timespec="seconds"),
+            "code": code_of[change.action_id],
+            "from": change.from_status.value,
+            "to": change.to_status.value,
+            "who": names.get(change.user_id, "system") if change.user_id else "system",
+            "note": change.note,
+        }
+        for action_changes in changes.values()
+        for change in action_changes
+        if change.from_status is not None and before_start <= change.at < end_of_day(upto)
+    ]
+    period_changes.sort(key=lambda change: (change["at"], change["code"]))
+
+    return {
+        "as_of": upto.isoformat(),
+        "summary": {
+            "actions": len(rows),
+            "completed": sum(row["completed"] for row in rows),
+            "started": sum(row["started"] for row in rows),
+            "became_late": sum(row["became_late"] for row in rows),
+            "late_at_end": sum(row["late_end"] for row in rows),
+            "status_start": _counts(Status(r["status_start"]) for r in rows if r["status_start"]),
+            "status_end": _counts(Status(r["status_end"]) for r in rows),
+            "changes": len(period_changes),
+        },
+        "by_pillar": by_pillar,
+        "actions": rows,
+        "hours": hours,
+        "changes": period_changes,
+    }
+
+
+def _survey(respondents, response_rate, indicators) -> dict:
+    return {
+        "respondents": respondents,
+        "response_rate": _hours(response_rate) if response_rate is not None else None,
+        "indicators": [
+            {
+                "name": indicator.name,
+                "value": _hours(indicator.value),
+                "previous": _hours(indicator.previous) if indicator.previous is not None else None,
+                "change": _hours(indicator.value - indicator.previous)
+                if indicator.previous is not None
+                else None,
+                "unit": indicator.unit,
+            }
+            for indicator in indicators
+        ],
+    }
+
+
+def report_data(session: Session, plan: Plan, start: date, end: date, today: date, assessment=None) -> dict:
+    """Everything a report shows: the plan, the period, the figures, the survey and the texts."""
+    data = {
+        "format": FORMAT,
+        "title": assessment.title if assessment else default_title(start, end),
+        "plan": {
+            "title": plan.title,
+            "organisation": plan.organisation.name,
+            "identifier": plan.uid,
+            "period": f"{plan.start_year}-{plan.end_year}",
+        },
+        "period": {"start": start.isoformat(), "end": end.isoformat()},
+        **period_figures(session, plan, start, end, today),
+    }
+    if assessment is not None:
+        data["survey"] = _survey(assessment.respondents, assessment.response_rate, assessment.indicators)
+        data["sections"] = {
+            "achievements": assessment.achievements,
+            "improvements": assessment.improvements,
+            "next_steps": assessment.next_steps,
+        }
+    else:
+        data["survey"] = _survey(None, None, [])
+        data["sections"] = {"achievements": "", "improvements": "", "next_steps": ""}
+    return data
+
+
+def assessment_data(session: Session, assessment: Assessment, today: date) -> dict:
+    """A draft's data, worked out now."""
+    return report_data(
+        session, assessment.plan, assessment.period_start, assessment.period_end, today, assessment
+    )
+
+
+# --- Publishing --------------------------------------------------------------------------------
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _write_once(path: Path, data: bytes) -> None:
+    """Write a new file atomically; an existing file is never overwritten."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.link(temporary, path)  # fails if the file exists: frozen means frozen
+    finally:
+        os.unlink(temporary)
+    path.chmod(0o444)
+
+
+def publish(
+    session: Session,
+    assessment: Assessment,
+    reports_dir: Path,
+    *,
+    by: User,
+    today: date,
+    version: int,
+    build_workbook,
+) -> None:
+    """Freeze the assessment: write its data and workbook under ``reports_dir`` with checksums."""
+    draft(assessment)
+    expect_version(assessment, version, assessment.title)
+    data = assessment_data(session, assessment, today)
+    when = utcnow()
+    data["published"] = {"at": when.isoformat(timespec="seconds"), "by": by.name}
+    figures = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode()
+    workbook = build_workbook(data)
+    relative = Path(assessment.plan.uid) / f"assessment-{assessment.id}-{secrets.token_hex(4)}"
+    folder = reports_dir / relative
+    folder.mkdir(parents=True, exist_ok=False)
+    sums = {FIGURES_FILE: sha256(figures), WORKBOOK_FILE: sha256(workbook)}
+    try:
+        _write_once(folder / FIGURES_FILE, figures)
+        _write_once(folder / WORKBOOK_FILE, workbook)
+        listing = "".join(f"{digest}  {name}\n" for name, digest in sums.items())
+        _write_once(folder / SUMS_FILE, listing.encode())
+        assessment.published_at = when
+        assessment.published_by_id = by.id
+        assessment.report_dir = relative.as_posix()
+        assessment.figures_sha256 = sums[FIGURES_FILE]
+        assessment.workbook_sha256 = sums[WORKBOOK_FILE]
+        flush(session, [assessment], assessment.title)
+    except BaseException:
+        # Someone published first, or the disk refused: no half-made report stays behind.
+        _discard(folder)
+        raise
+
+
+def _discard(folder: Path) -> None:
+    """Remove a report folder this call made and did not record (its files are read-only)."""
+    for path in folder.iterdir():
+        path.unlink()
+    folder.rmdir()
+
+
+class Damaged(Exception):
+    """A frozen file is missing or no longer matches its checksum."""
+
+
+def frozen_file(assessment: Assessment, reports_dir: Path, name: str) -> bytes:
+    """A published report's file, checked against the checksum recorded at publishing."""
+    expected = {FIGURES_FILE: assessment.figures_sha256, WORKBOOK_FILE: assessment.workbook_sha256}[name]
+    path = reports_dir / assessment.report_dir / name
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise Damaged(f"{name} of {assessment.title} is missing from the reports folder") from None
+    if sha256(data) != expected:
+        raise Damaged(f"{name} of {assessment.title} does not match its SHA-256 checksum")
+    return data
+
+
+def frozen_data(assessment: Assessment, reports_dir: Path) -> dict:
+    return json.loads(frozen_file(assessment, reports_dir, FIGURES_FILE))
+
+
+def set_public(session: Session, assessment: Assessment, public: bool, *, version: int) -> None:
+    """Open a published report at a new secret link, or close the link."""
+    if not assessment.published:
+        raise Invalid({"public": "only a published report can be made public"})
+    expect_version(assessment, version, assessment.title)
+    if public and not assessment.public:
+        assessment.public, assessment.public_token = True, secrets.token_urlsafe(32)
+    elif not public and assessment.public:
+        assessment.public, assessment.public_token = False, None
+    flush(session, [assessment], assessment.title)
+
+
+def public_assessment(session: Session, token: str) -> Assessment | None:
+    """The public report behind a link, if the link is open."""
+    if not token or len(token) > 64:
+        return None
+    assessment = session.scalar(sa.select(Assessment).where(Assessment.public_token == token))
+    if (
+        assessment is None
+        or not assessment.public
+        or not secrets.compare_digest(assessment.public_token, token)
+    ):
+        return None
+    return assessment

@@ -1,0 +1,418 @@
+"""The biennial assessment: drafts, the report page, publishing, and the public link."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tracker.accounts.models import SecurityEventKind
+from tracker.accounts.web import event
+from tracker.assessments.models import Assessment
+from tracker.assessments.report import (
+    WORKBOOK_FILE,
+    AssessmentTexts,
+    Damaged,
+    IndicatorInput,
+    assessment_data,
+    create_assessment,
+    default_period,
+    frozen_data,
+    frozen_file,
+    public_assessment,
+    publish,
+    set_public,
+    update_assessment,
+)
+from tracker.core import validation
+from tracker.core.clock import today
+from tracker.core.concurrency import Conflict
+from tracker.core.extensions import db
+from tracker.core.permissions import Need, requires
+from tracker.core.scope import get_or_404
+from tracker.core.validation import Errors, Invalid
+from tracker.dashboard import charts
+from tracker.dashboard.views import status_labels
+from tracker.hours.rollup import YearHours
+from tracker.plans.loaders import plan_or_404
+from tracker.plans.models import Status
+from tracker.workbooks.assessment_workbook import build_assessment_workbook
+
+bp = Blueprint("assessments", __name__)
+CHARTS = ("status-by-pillar", "hours-by-year")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+INDICATOR_ROWS = 3
+
+
+def reports_dir() -> Path:
+    return Path(current_app.config["REPORTS_DIR"])
+
+
+def assessment_or_404(assessment_id: int) -> Assessment:
+    """An assessment of a plan of the signed-in user's organisation; anything else is 404."""
+    return get_or_404(db.session, Assessment, assessment_id)
+
+
+def data_of(assessment: Assessment) -> dict:
+    """A published report's frozen data, or a draft's data worked out now."""
+    if assessment.published:
+        try:
+            return frozen_data(assessment, reports_dir())
+        except Damaged as error:
+            abort(503, str(error))
+    return assessment_data(db.session, assessment, today())
+
+
+def workbook_of(assessment: Assessment) -> bytes:
+    if assessment.published:
+        try:
+            return frozen_file(assessment, reports_dir(), WORKBOOK_FILE)
+        except Damaged as error:
+            abort(503, str(error))
+    return build_assessment_workbook(data_of(assessment))
+
+
+def filename(data: dict) -> str:
+    period = data["period"]
+    return f"{data['title']} {period['start']} {period['end']}.xlsx".replace("/", "-")
+
+
+def download(content: bytes, data: dict) -> Response:
+    response = Response(content, mimetype=XLSX)
+    response.headers.set("Content-Disposition", "attachment", filename=filename(data))
+    return response
+
+
+def draw(data: dict, name: str) -> bytes:
+    """A report chart, drawn from the report's data (frozen or not)."""
+    if name == "hours-by-year":
+        rows = [
+            YearHours(y["year"], Decimal(y["allocated"]), Decimal(y["planned"]), Decimal(y["logged"]))
+            for y in data["hours"]
+        ]
+        labels = {
+            "allocated": _("allocated"),
+            "planned": _("planned"),
+            "logged": _("logged"),
+            "hours": _("Hours"),
+        }
+        return charts.hours_by_year(rows, labels)
+    rows = [
+        SimpleNamespace(
+            pillar=SimpleNamespace(position=p["position"], name=p["name"]),
+            counts={status: p["end"][status.value] for status in Status},
+        )
+        for p in data["by_pillar"]
+    ]
+    return charts.status_by_pillar(rows, status_labels())
+
+
+def svg(content: bytes) -> Response:
+    response = Response(content, mimetype="image/svg+xml")
+    return response
+
+
+# --- The list and new drafts -------------------------------------------------------------------
+
+
+def list_page(plan, status=200, problems=None):
+    assessments = db.session.scalars(
+        sa.select(Assessment)
+        .where(Assessment.plan_id == plan.id)
+        .order_by(Assessment.period_end.desc(), Assessment.id.desc())
+    ).all()
+    return render_template(
+        "assessments/list.html",
+        plan=plan,
+        assessments=assessments,
+        problems=problems or {},
+        posted=request.form if request.method == "POST" else {},
+        default_year=today().year,
+    ), status
+
+
+@bp.get("/plans/<int:plan_id>/assessments")
+@requires(Need.READ)
+def index(plan_id: int):
+    """The plan's assessments: drafts, and published reports with their checksums."""
+    return list_page(plan_or_404(plan_id))
+
+
+def read_period(errors: Errors, form) -> tuple[date | None, date | None]:
+    """Start and end dates, or the two calendar years ending in the assessment year."""
+    start_text, end_text = form.get("period_start", "").strip(), form.get("period_end", "").strip()
+    if not start_text and not end_text:
+        year = errors.check("year", validation.year, form.get("year"))
+        return default_period(year) if year else (None, None)
+    start = errors.check("period_start", validation.iso_date, start_text)
+    end = errors.check("period_end", validation.iso_date, end_text)
+    return start, end
+
+
+@bp.post("/plans/<int:plan_id>/assessments")
+@requires(Need.EDIT)
+def create(plan_id: int):
+    """Start a draft assessment of a period."""
+    plan = plan_or_404(plan_id)
+    errors = Errors()
+    start, end = read_period(errors, request.form)
+    title = errors.check("title", validation.text, request.form.get("title"), limit=validation.MAX_TITLE)
+    try:
+        errors.raise_any()
+        assessment = create_assessment(db.session, plan, start=start, end=end, title=title)
+    except Invalid as error:
+        db.session.rollback()
+        return list_page(plan, 422, error.errors)
+    db.session.commit()
+    flash(_("The draft is ready: add the survey's summary and the written sections."), "info")
+    return redirect(url_for("assessments.edit", assessment_id=assessment.id), 303)
+
+
+# --- One assessment ----------------------------------------------------------------------------
+
+
+@bp.get("/assessments/<int:assessment_id>")
+@requires(Need.READ)
+def show(assessment_id: int):
+    """The report: figures, charts, survey and texts; frozen once published."""
+    return report_page(assessment_or_404(assessment_id))
+
+
+def report_page(assessment: Assessment, status: int = 200):
+    return render_template(
+        "assessments/report.html",
+        assessment=assessment,
+        plan=assessment.plan,
+        data=data_of(assessment),
+        charts={
+            name: url_for("assessments.chart", assessment_id=assessment.id, name=name, v=assessment.version)
+            for name in CHARTS
+        },
+        workbook_url=url_for("assessments.workbook", assessment_id=assessment.id),
+        public=False,
+    ), status
+
+
+def refused(assessment: Assessment, error: Invalid | Conflict):
+    """The report again, with what was wrong: 422 for bad input, 409 for a stale or frozen one."""
+    db.session.rollback()
+    db.session.expire_all()
+    if isinstance(error, Conflict):
+        flash(error.message, "error")
+        return report_page(assessment, 409)
+    flash(" ".join(f"{field}: {message}" for field, message in error.errors.items()), "error")
+    return report_page(assessment, 422)
+
+
+@bp.get("/assessments/<int:assessment_id>/report.xlsx")
+@requires(Need.READ)
+def workbook(assessment_id: int):
+    """The report workbook: the frozen file of a published report, or the draft's as of today."""
+    assessment = assessment_or_404(assessment_id)
+    return download(workbook_of(assessment), data_of(assessment))
+
+
+@bp.get("/assessments/<int:assessment_id>/charts/<name>.svg")
+@requires(Need.READ)
+def chart(assessment_id: int, name: str):
+    if name not in CHARTS:
+        abort(404)
+    return svg(draw(data_of(assessment_or_404(assessment_id)), name))
+
+
+def read_texts(errors: Errors, form) -> AssessmentTexts:
+    respondents = errors.check("respondents", validation.count, form.get("respondents"))
+    rate = errors.check("response_rate", validation.percent, form.get("response_rate"))
+    return AssessmentTexts(
+        title=errors.check("title", validation.title, form.get("title")),
+        respondents=respondents,
+        response_rate=rate,
+        achievements=errors.check("achievements", validation.text, form.get("achievements")),
+        improvements=errors.check("improvements", validation.text, form.get("improvements")),
+        next_steps=errors.check("next_steps", validation.text, form.get("next_steps")),
+    )
+
+
+def read_indicators(errors: Errors, form) -> list[IndicatorInput]:
+    """The indicator rows of the form; a row without a name is left out (or removed)."""
+    indicators = []
+    for index in range(int(form.get("indicator_rows", "0") or 0)):
+        prefix = f"indicator-{index}-"
+        name = errors.check(f"{prefix}name", validation.text, form.get(f"{prefix}name"), limit=200)
+        if not name:
+            continue
+        value = errors.check(f"{prefix}value", validation.decimal, form.get(f"{prefix}value"))
+        raw_previous = form.get(f"{prefix}previous", "")
+        previous = (
+            errors.check(f"{prefix}previous", validation.decimal, raw_previous)
+            if raw_previous.strip()
+            else None
+        )
+        unit = errors.check(f"{prefix}unit", validation.text, form.get(f"{prefix}unit"), limit=20)
+        if value is not None:
+            indicators.append(IndicatorInput(name, value, previous, unit or ""))
+    return indicators
+
+
+def edit_page(assessment, status=200, problems=None):
+    posted = request.form if request.method == "POST" else None
+    rows = []
+    if posted is not None:
+        for index in range(int(posted.get("indicator_rows", "0") or 0)):
+            prefix = f"indicator-{index}-"
+            rows.append({key: posted.get(prefix + key, "") for key in ("name", "value", "previous", "unit")})
+    else:
+        rows = [
+            {
+                "name": row.name,
+                "value": str(row.value),
+                "previous": "" if row.previous is None else str(row.previous),
+                "unit": row.unit,
+            }
+            for row in assessment.indicators
+        ]
+    rows += [{"name": "", "value": "", "previous": "", "unit": ""} for _ in range(INDICATOR_ROWS)]
+    return render_template(
+        "assessments/edit.html",
+        assessment=assessment,
+        plan=assessment.plan,
+        rows=rows,
+        problems=problems or {},
+        posted=posted,
+    ), status
+
+
+@bp.get("/assessments/<int:assessment_id>/edit")
+@requires(Need.EDIT)
+def edit(assessment_id: int):
+    """The draft's survey summary, indicators and written sections."""
+    assessment = assessment_or_404(assessment_id)
+    if assessment.published:
+        flash(
+            _("%(title)s is published and frozen; it can no longer change.", title=assessment.title), "error"
+        )
+        return redirect(url_for("assessments.show", assessment_id=assessment.id), 303)
+    return edit_page(assessment)
+
+
+@bp.post("/assessments/<int:assessment_id>/edit")
+@requires(Need.EDIT)
+def save(assessment_id: int):
+    assessment = assessment_or_404(assessment_id)
+    errors = Errors()
+    texts = read_texts(errors, request.form)
+    indicators = read_indicators(errors, request.form)
+    version = errors.check("version", validation.version, request.form.get("version"))
+    try:
+        errors.raise_any()
+        update_assessment(db.session, assessment, texts, indicators, version=version)
+    except Invalid as error:
+        db.session.rollback()
+        return edit_page(assessment, 422, error.errors)
+    except Conflict as error:
+        db.session.rollback()
+        db.session.expire_all()
+        flash(error.message, "error")
+        return edit_page(assessment, 409)
+    db.session.commit()
+    flash(_("Saved."), "info")
+    return redirect(url_for("assessments.show", assessment_id=assessment.id), 303)
+
+
+@bp.post("/assessments/<int:assessment_id>/publish")
+@requires(Need.EDIT)
+def publish_report(assessment_id: int):
+    """Freeze the report: its figures, texts and workbook are stored with checksums."""
+    assessment = assessment_or_404(assessment_id)
+    errors = Errors()
+    version = errors.check("version", validation.version, request.form.get("version"))
+    try:
+        errors.raise_any()
+        publish(
+            db.session,
+            assessment,
+            reports_dir(),
+            by=current_user,
+            today=today(),
+            version=version,
+            build_workbook=build_assessment_workbook,
+        )
+    except (Invalid, Conflict) as error:
+        return refused(assessment, error)
+    db.session.commit()
+    flash(_("%(title)s is published. Its figures and workbook are frozen.", title=assessment.title), "info")
+    return redirect(url_for("assessments.show", assessment_id=assessment.id), 303)
+
+
+@bp.post("/assessments/<int:assessment_id>/visibility")
+@requires(Need.ADMIN)
+def visibility(assessment_id: int):
+    """Open the published report at a link anyone can follow, or close the link."""
+    assessment = assessment_or_404(assessment_id)
+    errors = Errors()
+    public = errors.check("public", validation.boolean, request.form.get("public"))
+    version = errors.check("version", validation.version, request.form.get("version"))
+    was_public = assessment.public
+    try:
+        errors.raise_any()
+        set_public(db.session, assessment, public, version=version)
+    except (Invalid, Conflict) as error:
+        return refused(assessment, error)
+    if assessment.public != was_public:
+        kind = SecurityEventKind.REPORT_MADE_PUBLIC if public else SecurityEventKind.REPORT_MADE_PRIVATE
+        event(kind, current_user, detail=f"assessment {assessment.id}: {assessment.title}")
+    db.session.commit()
+    flash(
+        _("The report is public at the link below.")
+        if public
+        else _("The report is private; its link is closed."),
+        "info",
+    )
+    return redirect(url_for("assessments.show", assessment_id=assessment.id), 303)
+
+
+# --- The public link ---------------------------------------------------------------------------
+
+
+def public_or_404(token: str) -> Assessment:
+    assessment = public_assessment(db.session, token)
+    if assessment is None:
+        abort(404)
+    return assessment
+
+
+@bp.get("/public/reports/<token>")
+@requires(Need.PUBLIC)
+def public_show(token: str):
+    """A public report, read-only, without signing in; nothing else of the organisation."""
+    assessment = public_or_404(token)
+    data = data_of(assessment)
+    return render_template(
+        "assessments/public.html",
+        assessment=assessment,
+        data=data,
+        charts={name: url_for("assessments.public_chart", token=token, name=name) for name in CHARTS},
+        workbook_url=url_for("assessments.public_workbook", token=token),
+        public=True,
+    )
+
+
+@bp.get("/public/reports/<token>/report.xlsx")
+@requires(Need.PUBLIC)
+def public_workbook(token: str):
+    assessment = public_or_404(token)
+    return download(workbook_of(assessment), data_of(assessment))
+
+
+@bp.get("/public/reports/<token>/charts/<name>.svg")
+@requires(Need.PUBLIC)
+def public_chart(token: str, name: str):
+    if name not in CHARTS:
+        abort(404)
+    return svg(draw(data_of(public_or_404(token)), name))

@@ -1,0 +1,309 @@
+"""Commands: ``flask --app tracker seed|user|token ...`` (``db`` comes from Flask-Migrate)."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy.exc import OperationalError
+
+from tracker.accounts.events import record_event
+from tracker.accounts.models import ApiToken, SecurityEventKind, User
+from tracker.accounts.services import (
+    AccountError,
+    create_token,
+    create_user,
+    find_organisation,
+    revoke_token,
+    tokens_of,
+)
+from tracker.assessments.models import Assessment
+from tracker.assessments.report import report_data
+from tracker.cli.seeding import DEMO_PASSWORD, ICLEI_SEED, SeedError, load_demo, load_plan
+from tracker.core.clock import today
+from tracker.core.concurrency import Conflict
+from tracker.core.database import describe_url
+from tracker.core.extensions import db
+from tracker.core.scope import Scope
+from tracker.history.recording import set_actor
+from tracker.plans.models import Plan
+from tracker.workbooks import EXPORTS
+from tracker.workbooks.assessment_workbook import build_assessment_workbook
+from tracker.workbooks.importing import apply_import, read_plan_workbook
+from tracker.workbooks.reading import ImportFailed
+
+seed_cli = AppGroup("seed", help="Load the ICLEI plan, or demo data to try the app with.")
+user_cli = AppGroup("user", help="Manage users.")
+token_cli = AppGroup("token", help="Manage API tokens.")
+export_cli = AppGroup("export", help="Export a plan.")
+import_cli = AppGroup("import", help="Import a plan workbook.")
+report_cli = AppGroup("report", help="Write report workbooks.")
+
+
+def needs_database(command):
+    """Turn an unreachable database into one clear line and exit code 1, not a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except OperationalError as error:
+            db.session.rollback()
+            url = describe_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+            raise click.ClickException(
+                f"cannot use the database {url}: {reason}. "
+                "Check DATABASE_URL and run 'flask --app tracker db upgrade'."
+            ) from None
+
+    return wrapper
+
+
+@seed_cli.command("iclei")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=ICLEI_SEED,
+    show_default=True,
+    help="The seed file to load.",
+)
+@needs_database
+def seed_iclei(path: Path) -> None:
+    """Load ICLEI Europe's Gender Mainstreaming Action Plan 2023-2026 (idempotent)."""
+    try:
+        result = load_plan(db.session, path)
+    except SeedError as error:
+        db.session.rollback()
+        for problem in error.problems:
+            click.echo(f"Error: {problem}", err=True)
+        raise click.ClickException(f"{path}: nothing was loaded ({len(error.problems)} problems)") from None
+    db.session.commit()
+    added = ", ".join(f"{n} {what}" for what, n in result.added.items()) or "nothing"
+    present = ", ".join(f"{n} {what}" for what, n in result.present.items()) or "nothing"
+    click.echo(
+        f"Loaded '{result.plan.title}' (plan id {result.plan.id}): added {added}; already present: {present}."
+    )
+
+
+@seed_cli.command("demo")
+@needs_database
+def seed_demo() -> None:
+    """Add demo users of each role, hours and history to the ICLEI plan (never in production)."""
+    if current_app.config["TRACKER_ENV"] == "production":
+        raise click.ClickException("refusing to add demo accounts in production (TRACKER_ENV=production).")
+    result = load_plan(db.session)
+
+    password = os.environ.get("TRACKER_DEMO_PASSWORD") or DEMO_PASSWORD
+    accounts = load_demo(db.session, result.plan, today(), password)
+    db.session.commit()
+    click.echo(f"Demo accounts (password for each: {password}):")
+    for email, role in accounts:
+        click.echo(f"  {role:<7} {email}")
+
+
+@user_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="The person's name as others see it.")
+@click.option("--role", required=True, type=click.Choice(["admin", "editor", "viewer"]))
+@click.option("--organisation", default=None, help="Needed when the instance holds several.")
+@needs_database
+def user_create(email: str, name: str, role: str, organisation: str | None) -> None:
+    """Create a user. The password comes from TRACKER_PASSWORD, or from a prompt."""
+    password = os.environ.get("TRACKER_PASSWORD")
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        org = find_organisation(db.session, organisation)
+        user = create_user(db.session, email=email, name=name, role=role, password=password, organisation=org)
+        db.session.commit()
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created {user.role.value} {user.email} in {org.name}.")
+
+
+@token_cli.command("create")
+@click.argument("email")
+@click.option("--name", default="", help="What the token is for.")
+@needs_database
+def token_create(email: str, name: str) -> None:
+    """Create an API token; it is printed once, on the last line, and stored hashed."""
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"email: no user has the email {email}")
+    row, token = create_token(db.session, user, name)
+    db.session.flush()
+    record_event(db.session, SecurityEventKind.TOKEN_CREATED, user=user, detail=f"token {row.id} (command)")
+    db.session.commit()
+    click.echo(f"API token for {user.email} (shown once; keep it secret):")
+    click.echo(token)
+
+
+@token_cli.command("list")
+@click.option("--email", default=None, help="Only this user's tokens.")
+@click.option("--organisation", default=None, help="Needed when the instance holds several.")
+@needs_database
+def token_list(email: str | None, organisation: str | None) -> None:
+    """List API tokens: id, user, name, created, last used, and whether revoked."""
+    try:
+        org = find_organisation(db.session, organisation)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    rows = tokens_of(db.session, Scope(frozenset({org.id})), email)
+    if not rows:
+        click.echo("No tokens.")
+    for row in rows:
+        state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
+        used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never"
+        click.echo(
+            f"{row.id:>5}  {row.user.email:<30} {row.name or '-':<20} "
+            f"created {row.created_at:%Y-%m-%d}  last used {used}  {state}"
+        )
+
+
+@token_cli.command("revoke")
+@click.argument("token_id", type=int)
+@needs_database
+def token_revoke(token_id: int) -> None:
+    """Revoke the token with this id (see `token list`): calls with it get 401 from now on."""
+    row = db.session.get(ApiToken, token_id)
+    if row is None:
+        raise click.ClickException(f"token: there is no token {token_id}")
+    if not revoke_token(row):
+        click.echo(f"Token {token_id} was already revoked.")
+        return
+    detail = f"token {row.id} (command)"
+    record_event(db.session, SecurityEventKind.TOKEN_REVOKED, user=row.user, detail=detail)
+    db.session.commit()
+    click.echo(f"Revoked token {token_id} of {row.user.email}.")
+
+
+@export_cli.command("xlsx")
+@click.option("--plan", "plan_id", type=int, required=True, help="The plan's id.")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@needs_database
+def export_xlsx(plan_id: int, path: Path) -> None:
+    """Write the plan workbook (Plan, Actions, Hours, History) to PATH."""
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        raise click.ClickException(f"plan: there is no plan {plan_id}")
+    data = EXPORTS["plan"](db.session, plan, today())
+    try:
+        path.write_bytes(data)
+    except OSError as error:
+        raise click.ClickException(f"{path}: {error.strerror}") from None
+    click.echo(f"Wrote {path} ({len(data):,} bytes).")
+
+
+@import_cli.command("xlsx")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--organisation", default=None, help="Needed when the instance holds several.")
+@needs_database
+def import_xlsx(path: Path, organisation: str | None) -> None:
+    """Update the plan a workbook was exported from, or create a new one: all or nothing."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise click.ClickException(f"{path}: {error.strerror}") from None
+    try:
+        book = read_plan_workbook(data)
+        known = db.session.scalar(sa.select(Plan).where(Plan.uid == book.uid)) if book.uid else None
+        try:
+            owner = (
+                known.organisation
+                if known and not organisation
+                else find_organisation(db.session, organisation)
+            )
+        except AccountError as error:
+            raise click.ClickException(str(error)) from None
+        set_actor(db.session, None)
+        result = apply_import(db.session, owner, book)
+    except Conflict as conflict:
+        db.session.rollback()
+        raise click.ClickException(f"{path}: {conflict.message}") from None
+    except ImportFailed as failure:
+        db.session.rollback()
+        click.echo(f"{path}: nothing was imported, because:", err=True)
+        for problem in failure.problems:
+            click.echo(f"  {problem}", err=True)
+        raise SystemExit(1) from None
+    db.session.commit()
+    verb = "Created" if result.created else "Updated"
+    click.echo(
+        f"{verb} plan {result.plan.id} ({result.plan.title}): {result.added} actions added, "
+        f"{result.changed} changed, {result.unchanged} unchanged, {result.not_in_file} not in the file."
+    )
+
+
+@report_cli.command("biennial")
+@click.option("--plan", "plan_id", type=int, required=True, help="The plan's id.")
+@click.option(
+    "--from", "start", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day, YYYY-MM-DD."
+)
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last day, YYYY-MM-DD.")
+@click.option("--xlsx", "path", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@needs_database
+def report_biennial(plan_id: int, start, end, path: Path) -> None:
+    """Write the assessment workbook of a period (Summary, Actions, Hours, Changes, Survey).
+
+    Nothing is published. A draft assessment of the same plan and period lends its survey and
+    written sections.
+    """
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        raise click.ClickException(f"plan: there is no plan {plan_id}")
+    start, end = start.date(), end.date()
+    if end < start:
+        raise click.ClickException(f"to: {end.isoformat()} is before --from {start.isoformat()}")
+    draft = db.session.scalar(
+        sa.select(Assessment)
+        .where(Assessment.plan_id == plan.id, Assessment.period_start == start, Assessment.period_end == end)
+        .order_by(Assessment.id.desc())
+    )
+    data = report_data(db.session, plan, start, end, today(), draft)
+    content = build_assessment_workbook(data)
+    try:
+        path.write_bytes(content)
+    except OSError as error:
+        raise click.ClickException(f"{path}: {error.strerror}") from None
+    summary = data["summary"]
+    click.echo(
+        f"Wrote {path} ({len(content):,} bytes): {summary['actions']} actions, "
+        f"{summary['completed']} completed, {summary['started']} started and "
+        f"{summary['became_late']} became late in {start}..{end}."
+    )
+
+
+@click.command("bench")
+@click.option("--actions", default=2000, show_default=True)
+@click.option("--pillars", default=8, show_default=True)
+@click.option("--years", default=10, show_default=True)
+@click.option("--entries", default=200_000, show_default=True, help="Time entries.")
+@click.option("--people", default=50, show_default=True)
+@click.option("--changes", default=20_000, show_default=True, help="Status changes.")
+@click.option("--runs", default=30, show_default=True, help="Requests per warm measurement.")
+@click.option("--database-url", default=None, help="Build into this database and keep it.")
+@click.option("--json", "as_json", is_flag=True, help="End with one line of JSON.")
+def bench_command(**options) -> None:
+    """Build a synthetic plan and print the dashboard's and the API's timings."""
+    # Imported here, so that the served app never loads the benchmark.
+    from tracker.cli import bench
+
+    bench.run(**options)
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups."""
+    app.cli.add_command(seed_cli)
+    app.cli.add_command(user_cli)
+    app.cli.add_command(token_cli)
+    app.cli.add_command(bench_command)
+    app.cli.add_command(export_cli)
+    app.cli.add_command(import_cli)
+    app.cli.add_command(report_cli)

@@ -1,0 +1,58 @@
+"""Form and request helpers shared by every concern's pages and the API."""
+
+from __future__ import annotations
+
+from flask import abort, flash, request
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
+
+
+def json_body() -> dict:
+    """The request's JSON object; anything else is a 400 that says what is wrong with it."""
+    if not request.is_json:
+        abort(400, _("body: send JSON with the header Content-Type: application/json."))
+    data = request.get_json(silent=True)
+    if data is None:
+        abort(400, _("body: not valid JSON."))
+    if not isinstance(data, dict):
+        abort(400, _("body: must be a JSON object."))
+    return data
+
+
+def show_errors(form, errors: dict[str, str]) -> None:
+    """Put each domain error next to its form field.
+
+    Fields the form does not declare (the budget of each year) keep their errors in
+    ``form.extra_errors`` for the template; the rest go to the top of the page.
+    """
+    form.extra_errors = getattr(form, "extra_errors", {})
+    for field_name, message in errors.items():
+        field = getattr(form, field_name, None)
+        if field is not None and hasattr(field, "errors") and field.type != "HiddenField":
+            if not field.errors:  # WTForms may have said it already (a choice not offered)
+                field.errors = [message]
+        elif field_name.startswith("planned_"):
+            form.extra_errors[field_name] = message
+        else:
+            flash(f"{field_name}: {message}", "error")
+
+
+def errors_for(form, name: str) -> str:
+    """The error of an input the form class does not declare."""
+    return getattr(form, "extra_errors", {}).get(name, "")
+
+
+class VersionForm(FlaskForm):
+    """A button that changes a record, from the version the person saw."""
+
+    version = HiddenField()
+
+
+def field_errors(form) -> dict[str, str]:
+    """WTForms' own findings (choices not offered), run beside the domain's checks.
+
+    CSRF was already checked by the app-wide hook, so it is left out here.
+    """
+    form.validate()
+    return {name: " ".join(errors) for name, errors in form.errors.items() if name != "csrf_token"}

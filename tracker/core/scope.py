@@ -1,0 +1,69 @@
+"""Which records a signed-in person or an API token may reach: the one place that decides.
+
+:func:`scope_of` turns whoever asks into a :class:`Scope`; every model that belongs to an
+organisation says, once, how its rows relate to one (``in_scope``). Loaders, lists and API
+answers all filter through these two, so a record out of scope is absent: 404, never 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The organisations whose records someone may read or change (by role, see permissions)."""
+
+    organisation_ids: frozenset[int]
+
+    def reaches(self, organisation_id: int | None) -> bool:
+        """Whether a record of ``organisation_id`` is within reach."""
+        return organisation_id in self.organisation_ids
+
+    def organisations(self, column) -> sa.ColumnElement[bool]:
+        """A SQL condition: ``column`` (an organisation id) is within reach."""
+        return column.in_(sorted(self.organisation_ids))
+
+
+NOBODY = Scope(frozenset())
+
+
+def scope_of(person) -> Scope:
+    """What ``person`` (a user signed in by session or by token; or anonymous) may reach.
+
+    Today: the records of their own organisation.
+    """
+    if person is None or not getattr(person, "is_authenticated", False):
+        return NOBODY
+    return Scope(frozenset({person.organisation_id}))
+
+
+def current_scope() -> Scope:
+    """The scope of whoever makes this request."""
+    return scope_of(current_user)
+
+
+def scoped(query: sa.Select, model, scope: Scope) -> sa.Select:
+    """``query`` narrowed to the rows of ``model`` within ``scope``."""
+    return query.where(model.in_scope(scope))
+
+
+def reachable(session: Session, model, record_id: int, scope: Scope, *options):
+    """The record of ``model`` with ``record_id`` if ``scope`` reaches it, else ``None``."""
+    return session.scalar(
+        sa.select(model).where(model.id == record_id, model.in_scope(scope)).options(*options)
+    )
+
+
+def get_or_404(session: Session, model, record_id: int, *options):
+    """The record if the person asking may reach it; anything else (absent or another
+    organisation's) is 404."""
+    record = reachable(session, model, record_id, current_scope(), *options)
+    if record is None:
+        abort(404)
+    return record

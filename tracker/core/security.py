@@ -1,0 +1,63 @@
+"""CSRF on every form, and the security headers on every response."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+
+from tracker.core.extensions import csrf, limiter
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+)
+
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def bearer_api_call() -> bool:
+    """An API call that authenticates with a bearer token, which a browser never sends by itself."""
+    return request.blueprint == "api" and request.headers.get("Authorization", "").lower().startswith(
+        "bearer "
+    )
+
+
+def check_csrf() -> None:
+    """Every state change needs a CSRF token, except bearer-token API calls.
+
+    Session-authenticated API writes send the token in the ``X-CSRFToken`` header.
+    """
+    if request.method in UNSAFE_METHODS and not bearer_api_call():
+        csrf.protect()
+
+
+def init_app(app: Flask) -> None:
+    """Protect forms with CSRF tokens, throttle sign-ins, and send the security headers."""
+    # Flask-WTF's own check would refuse bearer-token API writes too; ours decides per request.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    csrf.init_app(app)
+    if app.config.get("WTF_CSRF_ENABLED", True):
+        app.before_request(check_csrf)
+    limiter.init_app(app)
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        # Pages, downloads and charts hold the organisation's data: browsers keep none of it.
+        # Only the static files (CSS, icons) may be cached.
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response

@@ -1,0 +1,280 @@
+"""Reading people's input: one parser per kind of value, used by the forms and the API alike.
+
+Each parser takes what arrived (form text or a JSON value) and returns a clean value, or raises
+:class:`Invalid` with a message naming the field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from tracker.plans.models import Cadence, Status
+
+MAX_TITLE = 300
+MAX_TEXT = 20_000
+MAX_HOURS_PER_ENTRY = Decimal(24)
+MAX_PLANNED_HOURS = Decimal(100_000)
+HUNDREDTH = Decimal("0.01")
+# Beyond any real figure, and beyond what a BIGINT of hundredths holds comfortably.
+LARGEST = Decimal(10) ** 12
+
+
+class Invalid(ValueError):
+    """Input that cannot be accepted; ``errors`` maps each field to its message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+        self.errors = errors
+
+
+class Errors:
+    """Collects every field's problem, so that a form shows them all at once."""
+
+    def __init__(self):
+        self.errors: dict[str, str] = {}
+
+    def check(self, field: str, parse, *args, **kwargs):
+        try:
+            return parse(field, *args, **kwargs)
+        except Invalid as error:
+            self.errors.update(error.errors)
+            return None
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise Invalid(self.errors)
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def text(field: str, value, *, required: bool = False, limit: int = MAX_TEXT) -> str:
+    """Free text: trimmed, at most ``limit`` characters, and not empty when ``required``.
+
+    Control characters other than tabs and line breaks are removed: nobody types them, and
+    PostgreSQL cannot store a NUL.
+    """
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise Invalid({field: "must be text"})
+    value = CONTROL.sub("", value).strip()
+    if required and not value:
+        raise Invalid({field: "must not be empty"})
+    if len(value) > limit:
+        raise Invalid({field: f"must be at most {limit:,} characters (it has {len(value):,})"})
+    return value
+
+
+def title(field: str, value) -> str:
+    """A title: required, at most 300 characters."""
+    return text(field, value, required=True, limit=MAX_TITLE)
+
+
+def decimal(field: str, value) -> Decimal:
+    """A number with at most two decimals (JSON numbers or text such as ``1.5``)."""
+    if isinstance(value, bool) or _blank(value):
+        raise Invalid({field: "must be a number"})
+    try:
+        number = Decimal(str(value).strip().replace(",", ".") if isinstance(value, str) else str(value))
+    except InvalidOperation:
+        raise Invalid({field: f"{str(value)[:20]!r} is not a number"}) from None
+    if not number.is_finite():
+        raise Invalid({field: "must be a number"})
+    if abs(number) >= LARGEST:
+        raise Invalid({field: "is far too large"})
+    if number != number.quantize(HUNDREDTH):
+        raise Invalid({field: "must have at most two decimals"})
+    return number.quantize(HUNDREDTH)
+
+
+def logged_hours(field: str, value) -> Decimal:
+    """Hours of one time entry: more than 0, at most 24."""
+    hours = decimal(field, value)
+    if hours <= 0:
+        raise Invalid({field: "must be more than 0"})
+    if hours > MAX_HOURS_PER_ENTRY:
+        raise Invalid({field: "must be at most 24 in one entry"})
+    return hours
+
+
+def planned_hours(field: str, value) -> Decimal:
+    """A yearly budget: 0 or more, and not absurdly large."""
+    hours = decimal(field, value)
+    if hours < 0:
+        raise Invalid({field: "must be 0 or more"})
+    if hours > MAX_PLANNED_HOURS:
+        raise Invalid({field: f"must be at most {MAX_PLANNED_HOURS:,} hours"})
+    return hours
+
+
+def money(field: str, value) -> Decimal | None:
+    """An optional amount of money, 0 or more."""
+    if _blank(value):
+        return None
+    amount = decimal(field, value)
+    if amount < 0 or amount > Decimal(10) ** 11:
+        raise Invalid({field: "must be between 0 and 100,000,000,000"})
+    return amount
+
+
+def currency(field: str, value, amount: Decimal | None) -> str | None:
+    """A three-letter currency code, required with an amount and refused without one."""
+    code = text(field, value, limit=40).upper()
+    if amount is None:
+        if code:
+            raise Invalid({field: "give an amount with the currency, or leave both empty"})
+        return None
+    if len(code) != 3 or not code.isalpha():
+        raise Invalid({field: "must be a three-letter code such as EUR"})
+    return code
+
+
+def day(field: str, value, *, years: range, today: date) -> date:
+    """A date that exists, within the plan's years, and not after today."""
+    if isinstance(value, date):
+        parsed = value
+    else:
+        if _blank(value) or not isinstance(value, str):
+            raise Invalid({field: "must be a date such as 2025-03-14"})
+        try:
+            parsed = date.fromisoformat(value.strip())
+        except ValueError:
+            raise Invalid(
+                {field: f"{value.strip()[:20]} is not a date that exists (use YYYY-MM-DD)"}
+            ) from None
+    if parsed.year not in years:
+        raise Invalid({field: f"must be within the plan's period {years[0]}-{years[-1]}"})
+    if parsed > today:
+        raise Invalid({field: "must not be after today"})
+    return parsed
+
+
+def year(field: str, value, *, years: range | None = None, required: bool = True) -> int | None:
+    """A year; within ``years`` when given."""
+    if _blank(value):
+        if required:
+            raise Invalid({field: "must be a year"})
+        return None
+    if isinstance(value, bool):
+        raise Invalid({field: "must be a year"})
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise Invalid({field: f"{str(value)[:20]} is not a year"}) from None
+    if years is not None and number not in years:
+        raise Invalid({field: f"must be within the plan's period {years[0]}-{years[-1]}"})
+    if not 1900 <= number <= 2200:
+        raise Invalid({field: f"{number} is not a plausible year"})
+    return number
+
+
+def choice(field: str, value, enum_cls):
+    """One of an enum's values."""
+    try:
+        return enum_cls(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum_cls)
+        raise Invalid({field: f"must be one of {allowed}"}) from None
+
+
+def status(field: str, value) -> Status:
+    """completed, ongoing or upcoming."""
+    return choice(field, value, Status)
+
+
+def cadence(field: str, value) -> Cadence:
+    """once, ongoing, yearly or every two years."""
+    return choice(field, value, Cadence)
+
+
+def version(field: str, value) -> int:
+    """The version of the record the person started from."""
+    if _blank(value) or isinstance(value, bool):
+        raise Invalid({field: "is missing: reload the page and try again"})
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise Invalid({field: "is not a version number"}) from None
+
+
+def boolean(field: str, value) -> bool:
+    """true/false, 1/0, on/off."""
+    if isinstance(value, bool):
+        return value
+    words = {
+        "1": True,
+        "true": True,
+        "on": True,
+        "yes": True,
+        "0": False,
+        "false": False,
+        "off": False,
+        "no": False,
+        "": False,
+    }
+    key = str(value).strip().lower() if value is not None else ""
+    if key not in words:
+        raise Invalid({field: "must be true or false"})
+    return words[key]
+
+
+def timeline(errors: Errors, start, end) -> tuple[int | None, int | None]:
+    """A start year and an optional end year, the end not before the start."""
+    start_year = errors.check("start_year", year, start)
+    end_year = errors.check("end_year", year, end, required=False)
+    if start_year and end_year and end_year < start_year:
+        errors.errors["end_year"] = f"{end_year} is before the start year {start_year}"
+    return start_year, end_year
+
+
+def ids(field: str, values: Iterable) -> list[int]:
+    """A list of record ids."""
+    try:
+        return [int(value) for value in values]
+    except (TypeError, ValueError):
+        raise Invalid({field: "must be a list of ids"}) from None
+
+
+def iso_date(field: str, value) -> date:
+    """A date that exists, written YYYY-MM-DD."""
+    if isinstance(value, date):
+        return value
+    if _blank(value) or not isinstance(value, str):
+        raise Invalid({field: "must be a date such as 2025-12-31"})
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise Invalid({field: f"{value.strip()[:20]} is not a date that exists (use YYYY-MM-DD)"}) from None
+
+
+def count(field: str, value) -> int | None:
+    """An optional whole number, 0 or more (how many people answered)."""
+    if _blank(value):
+        return None
+    if isinstance(value, bool):
+        raise Invalid({field: "must be a whole number"})
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise Invalid({field: f"{str(value)[:20]} is not a whole number"}) from None
+    if not 0 <= number <= 10_000_000:
+        raise Invalid({field: "must be between 0 and 10,000,000"})
+    return number
+
+
+def percent(field: str, value) -> Decimal | None:
+    """An optional percentage between 0 and 100."""
+    if _blank(value):
+        return None
+    number = decimal(field, value)
+    if not 0 <= number <= 100:
+        raise Invalid({field: "must be between 0 and 100"})
+    return number

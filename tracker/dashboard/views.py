@@ -1,0 +1,123 @@
+"""The management dashboard and its charts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from tracker.core.cache import cached_bytes, cached_json, plan_key
+from tracker.core.clock import today
+from tracker.core.extensions import db
+from tracker.core.permissions import Need, requires
+from tracker.dashboard import charts
+from tracker.dashboard.figures import build_dashboard, data_version, timeline_summary
+from tracker.hours.rollup import YearHours, hours_per_year
+from tracker.plans.loaders import plan_or_404, requested_year, to_the_plan
+from tracker.plans.models import Plan, Status
+
+bp = Blueprint("dashboard", __name__)
+CHARTS = ("status-by-pillar", "hours-by-year", "timeline")
+
+
+def status_labels() -> dict:
+    return {
+        Status.COMPLETED: _("completed"),
+        Status.ONGOING: _("ongoing"),
+        Status.UPCOMING: _("upcoming"),
+        "actions": _("Actions"),
+    }
+
+
+def cache_key(what: str, plan: Plan, version: int, year: int) -> str:
+    """A dashboard item depends on the plan's data, the year, today (for late), the language."""
+    return plan_key(what, plan, version, year, today().isoformat(), get_locale())
+
+
+def years_of(plan: Plan, version: int, year: int) -> list[YearHours]:
+    """Hours for every year of the plan, computed once per version of the plan's data."""
+    rows = cached_json(
+        cache_key("hours-per-year", plan, version, year),
+        lambda: [
+            [r.year, str(r.allocated), str(r.planned), str(r.logged)]
+            for r in hours_per_year(db.session, plan)
+        ],
+    )
+    return [YearHours(y, Decimal(a), Decimal(p), Decimal(lg)) for y, a, p, lg in rows]
+
+
+@bp.get("/dashboard")
+@requires(Need.READ)
+def index():
+    """The dashboard of the organisation's plan (the list when there are several)."""
+    return to_the_plan("dashboard.show")
+
+
+@bp.get("/plans/<int:plan_id>/dashboard")
+@requires(Need.READ)
+def show(plan_id: int):
+    """Where the plan stands in a year: statuses, lateness, hours, timeline, latest changes.
+
+    The body holds nothing of the person asking, so it is built once per version of the plan's
+    data (and per year, day and language) and then read from the shared cache.
+    """
+    plan = plan_or_404(plan_id)
+    year = requested_year(plan, request.args.get("year"))
+    version = data_version(db.session, plan)
+    body = cached_bytes(
+        cache_key("dashboard", plan, version, year), lambda: render_body(plan, year).encode(), ".html"
+    )
+    return render_template("dashboard/show.html", plan=plan, year=year, body=Markup(body.decode()))
+
+
+def render_body(plan: Plan, year: int) -> str:
+    """The dashboard's content, computed from the plan's data."""
+    board = build_dashboard(db.session, plan, year, today())
+    return render_template(
+        "dashboard/body.html",
+        plan=plan,
+        year=year,
+        board=board,
+        years=years_of(plan, board.data_version, year),
+        timeline=timeline_summary(plan, board.pillars, board.actions),
+        statuses=[Status.COMPLETED, Status.ONGOING, Status.UPCOMING],
+        charts={
+            name: url_for("dashboard.chart", plan_id=plan.id, name=name, year=year, v=board.data_version)
+            for name in CHARTS
+        },
+    )
+
+
+def draw(name: str, plan: Plan, year: int, version: int) -> bytes:
+    """Draw one chart from the plan's data."""
+    if name == "hours-by-year":
+        labels = {
+            "allocated": _("allocated"),
+            "planned": _("planned"),
+            "logged": _("logged"),
+            "hours": _("Hours"),
+        }
+        return charts.hours_by_year(years_of(plan, version, year), labels)
+    board = build_dashboard(db.session, plan, year, today())
+    if name == "status-by-pillar":
+        return charts.status_by_pillar(board.by_pillar, status_labels())
+    return charts.timeline(plan, board.pillars, board.actions, status_labels())
+
+
+@bp.get("/plans/<int:plan_id>/charts/<name>.svg")
+@requires(Need.READ)
+def chart(plan_id: int, name: str):
+    """One chart as SVG, drawn once per version of the plan's data and shared by all workers."""
+    if name not in CHARTS:
+        abort(404)
+    plan = plan_or_404(plan_id)
+    year = requested_year(plan, request.args.get("year"))
+    version = data_version(db.session, plan)
+    svg = cached_bytes(
+        cache_key(f"chart-{name}", plan, version, year), lambda: draw(name, plan, year, version), ".svg"
+    )
+    response = Response(svg, mimetype="image/svg+xml")
+    return response

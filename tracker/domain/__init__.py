@@ -1,1 +1,0 @@
-"""The plan's rules as plain functions and small services: no request, no current user."""

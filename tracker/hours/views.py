@@ -1,0 +1,216 @@
+"""Logging hours, correcting them, and each person's hours by year."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import selectinload
+from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+
+from tracker.accounts.models import User
+from tracker.core import validation
+from tracker.core.clock import today
+from tracker.core.concurrency import Conflict
+from tracker.core.extensions import db
+from tracker.core.forms import VersionForm, field_errors, show_errors
+from tracker.core.permissions import Need, Role, requires
+from tracker.core.scope import get_or_404
+from tracker.core.validation import Errors, Invalid
+from tracker.hours.models import TimeEntry
+from tracker.hours.services import delete_entry, log_hours, update_entry
+from tracker.plans.loaders import plan_or_404
+from tracker.plans.models import Action, Plan
+
+bp = Blueprint("hours", __name__)
+MANAGEMENT = "management"
+
+
+class EntryForm(FlaskForm):
+    """One time entry."""
+
+    spent_on = StringField(_l("Date"))
+    hours = StringField(_l("Hours"))
+    target = SelectField(_l("Spent on"))
+    note = TextAreaField(_l("Note"))
+    version = HiddenField()
+
+
+def targets(plan: Plan, keep: int | None = None) -> list[SelectChoice]:
+    """The overall-management line and every open action (and the entry's own, if archived)."""
+    actions = db.session.scalars(
+        sa.select(Action)
+        .where(Action.plan_id == plan.id, sa.or_(Action.archived_at.is_(None), Action.id == keep))
+        .order_by(Action.position)
+    )
+    return [
+        SelectChoice(MANAGEMENT, _("Overall management")),
+        *(SelectChoice(str(a.id), f"{a.code} {a.title}") for a in actions),
+    ]
+
+
+def read_entry(form: EntryForm, plan: Plan):
+    """Date, hours, action (or ``None`` for management) and note, or :class:`Invalid`."""
+    errors = Errors()
+    errors.errors.update(field_errors(form))
+    spent_on = errors.check("spent_on", validation.day, form.spent_on.data, years=plan.years, today=today())
+    hours = errors.check("hours", validation.logged_hours, form.hours.data)
+    note = errors.check("note", validation.text, form.note.data)
+    action = None
+    if form.target.data != MANAGEMENT and "target" not in errors.errors:
+        action = db.session.scalar(
+            sa.select(Action).where(Action.plan_id == plan.id, Action.id == _int(form.target.data))
+        )
+        if action is None:
+            errors.errors["target"] = _("choose an action of this plan or overall management")
+    errors.raise_any()
+    return spent_on, hours, action, note
+
+
+def _int(value) -> int:
+    return int(value) if str(value).isdigit() else -1
+
+
+def entry_or_404(entry_id: int) -> TimeEntry:
+    """An entry of the user's organisation that the user may change: their own, or any for admins."""
+    entry = get_or_404(db.session, TimeEntry, entry_id)
+    if entry.user_id != current_user.id and current_user.role is not Role.ADMIN:
+        abort(403)
+    return entry
+
+
+@bp.route("/plans/<int:plan_id>/hours/new", methods=["GET", "POST"])
+@requires(Need.EDIT)
+def new(plan_id: int):
+    """Log hours on an action or on the plan's overall-management line."""
+    plan = plan_or_404(plan_id)
+    form = EntryForm()
+    form.target.choices = targets(plan)
+    status = 200
+    if request.method == "GET":
+        form.spent_on.data = today().isoformat() if today().year in plan.years else f"{plan.end_year}-12-31"
+        form.target.data = request.args.get("action", MANAGEMENT)
+    if request.method == "POST":
+        try:
+            spent_on, hours, action, note = read_entry(form, plan)
+            log_hours(
+                db.session,
+                plan,
+                person=current_user,
+                spent_on=spent_on,
+                hours=hours,
+                action=action,
+                note=note,
+            )
+        except Invalid as error:
+            db.session.rollback()
+            show_errors(form, error.errors)
+            status = 422
+        except Conflict as error:
+            db.session.rollback()
+            form.target.errors = [*form.target.errors, error.message]
+            status = 409
+        else:
+            db.session.commit()
+            flash(_("%(hours)s h logged on %(date)s.", hours=hours, date=spent_on.isoformat()), "info")
+            if action is not None:
+                return redirect(url_for("tracking.action", action_id=action.id), 303)
+            return redirect(url_for("hours.person", user_id=current_user.id), 303)
+    return render_template("hours/entry.html", form=form, plan=plan, entry=None), status
+
+
+@bp.route("/hours/<int:entry_id>/edit", methods=["GET", "POST"])
+@requires(Need.EDIT)
+def edit(entry_id: int):
+    """Correct a time entry (one's own; admins: anyone's)."""
+    entry = entry_or_404(entry_id)
+    plan = entry.plan
+    form = EntryForm()
+    form.target.choices = targets(plan, keep=entry.action_id)
+    status = 200
+    if request.method == "GET":
+        form.spent_on.data = entry.spent_on.isoformat()
+        form.hours.data = f"{entry.hours}"
+        form.target.data = str(entry.action_id) if entry.action_id else MANAGEMENT
+        form.note.data = entry.note
+        form.version.data = entry.version
+    if request.method == "POST":
+        try:
+            spent_on, hours, action, note = read_entry(form, plan)
+            version = validation.version("version", form.version.data)
+            update_entry(
+                db.session, entry, spent_on=spent_on, hours=hours, action=action, note=note, version=version
+            )
+        except Invalid as error:
+            db.session.rollback()
+            show_errors(form, error.errors)
+            status = 422
+        except Conflict as error:
+            db.session.rollback()
+            db.session.refresh(entry)
+            flash(
+                f"{error.message} "
+                + _(
+                    "It now reads: %(date)s, %(hours)s h. Your input is kept below.",
+                    date=entry.spent_on.isoformat(),
+                    hours=entry.hours,
+                ),
+                "error",
+            )
+            form.version.data = entry.version
+            status = 409
+        else:
+            db.session.commit()
+            flash(_("The entry is corrected."), "info")
+            return redirect(url_for("hours.person", user_id=entry.user_id), 303)
+    return render_template("hours/entry.html", form=form, plan=plan, entry=entry), status
+
+
+@bp.post("/hours/<int:entry_id>/delete")
+@requires(Need.EDIT)
+def delete(entry_id: int):
+    """Delete a time entry; the history keeps it."""
+    entry = entry_or_404(entry_id)
+    form = VersionForm()
+    owner = entry.user_id
+    try:
+        delete_entry(db.session, entry, version=validation.version("version", form.version.data))
+    except (Invalid, Conflict) as error:
+        db.session.rollback()
+        flash(error.message if isinstance(error, Conflict) else str(error), "error")
+        return redirect(url_for("hours.person", user_id=owner), 303)
+    db.session.commit()
+    flash(_("The entry is deleted; the history keeps what it was."), "info")
+    return redirect(url_for("hours.person", user_id=owner), 303)
+
+
+@bp.get("/people/<int:user_id>")
+@requires(Need.READ)
+def person(user_id: int):
+    """A person's time entries by year, with totals."""
+    person = get_or_404(db.session, User, user_id)
+    entries = db.session.scalars(
+        sa.select(TimeEntry)
+        .where(TimeEntry.user_id == person.id)
+        .options(selectinload(TimeEntry.action), selectinload(TimeEntry.plan))
+        .order_by(TimeEntry.spent_on.desc(), TimeEntry.id.desc())
+    ).all()
+    by_year: dict[int, list[TimeEntry]] = defaultdict(list)
+    for entry in entries:
+        by_year[entry.spent_on.year].append(entry)
+    totals = {year: sum((e.hours for e in rows), Decimal("0")) for year, rows in by_year.items()}
+    may_change = person.id == current_user.id or current_user.role is Role.ADMIN
+    return render_template(
+        "hours/person.html",
+        person=person,
+        by_year=sorted(by_year.items(), reverse=True),
+        totals=totals,
+        may_change=may_change and current_user.role is not Role.VIEWER,
+        delete_form=VersionForm(formdata=None),
+    )

@@ -1,0 +1,154 @@
+"""Administering plans: their period, ordered pillars and yearly allocation lines."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tracker.accounts.models import Organisation
+from tracker.core.concurrency import expect_version, flush
+from tracker.core.validation import Invalid
+from tracker.plans.models import AllocationKind, AllocationLine, Pillar, Plan
+
+
+def _period(start: int, end: int) -> None:
+    if end < start:
+        raise Invalid({"end_year": f"{end} is before the start year {start}"})
+
+
+def _title_free(session: Session, organisation_id: int, title: str, plan_id: int | None = None) -> None:
+    taken = session.scalar(
+        sa.select(Plan.id).where(
+            Plan.organisation_id == organisation_id, Plan.title == title, Plan.id != (plan_id or 0)
+        )
+    )
+    if taken is not None:
+        raise Invalid({"title": "another plan of your organisation has this title"})
+
+
+def create_plan(
+    session: Session, organisation: Organisation, *, title: str, start_year: int, end_year: int
+) -> Plan:
+    """A new, empty plan of ``organisation``."""
+    _period(start_year, end_year)
+    _title_free(session, organisation.id, title)
+    plan = Plan(organisation=organisation, title=title, start_year=start_year, end_year=end_year)
+    session.add(plan)
+    session.flush()
+    return plan
+
+
+def update_plan(
+    session: Session, plan: Plan, *, title: str, start_year: int, end_year: int, version: int
+) -> None:
+    """Rename a plan or change its period."""
+    expect_version(plan, version, "the plan")
+    _period(start_year, end_year)
+    _title_free(session, plan.organisation_id, title, plan.id)
+    plan.title, plan.start_year, plan.end_year = title, start_year, end_year
+    flush(session, [plan], "the plan")
+
+
+def _name_free(session: Session, plan: Plan, name: str, pillar_id: int | None = None) -> None:
+    taken = session.scalar(
+        sa.select(Pillar.id).where(
+            Pillar.plan_id == plan.id, Pillar.name == name, Pillar.id != (pillar_id or 0)
+        )
+    )
+    if taken is not None:
+        raise Invalid({"name": "the plan already has a pillar with this name"})
+
+
+def add_pillar(session: Session, plan: Plan, name: str) -> Pillar:
+    """Add a pillar after the last one."""
+    _name_free(session, plan, name)
+    last = session.scalar(sa.select(sa.func.max(Pillar.position)).where(Pillar.plan_id == plan.id)) or 0
+    pillar = Pillar(plan=plan, position=last + 1, name=name)
+    session.add(pillar)
+    session.flush()
+    return pillar
+
+
+def rename_pillar(session: Session, pillar: Pillar, name: str, *, version: int) -> None:
+    """Give a pillar another name."""
+    expect_version(pillar, version, f"pillar {pillar.position}")
+    _name_free(session, pillar.plan, name, pillar.id)
+    pillar.name = name
+    flush(session, [pillar], f"pillar {pillar.position}")
+
+
+def move_pillar(session: Session, pillar: Pillar, step: int, *, version: int) -> None:
+    """Swap a pillar with the one before (``step`` -1) or after (+1) it."""
+    expect_version(pillar, version, f"pillar {pillar.position}")
+    ordered = session.scalars(
+        sa.select(Pillar).where(Pillar.plan_id == pillar.plan_id).order_by(Pillar.position, Pillar.id)
+    ).all()
+    index = ordered.index(pillar)
+    other_index = index + step
+    if step not in (-1, 1) or not 0 <= other_index < len(ordered):
+        raise Invalid({"direction": "this pillar cannot move further that way"})
+    # Renumber all, so that positions stay 1..n whatever they were before.
+    ordered[index], ordered[other_index] = ordered[other_index], ordered[index]
+    for position, each in enumerate(ordered, start=1):
+        if each.position != position:
+            each.position = position
+    flush(session, ordered, "the pillars")
+
+
+def add_allocation_line(
+    session: Session,
+    plan: Plan,
+    *,
+    year: int,
+    kind: AllocationKind,
+    name: str,
+    hours: Decimal,
+    description: str,
+) -> AllocationLine:
+    """Add a line to a year's allocation."""
+    if year not in plan.years:
+        raise Invalid({"year": f"must be within the plan's period {plan.start_year}-{plan.end_year}"})
+    taken = session.scalar(
+        sa.select(AllocationLine.id).where(
+            AllocationLine.plan_id == plan.id, AllocationLine.year == year, AllocationLine.name == name
+        )
+    )
+    if taken is not None:
+        raise Invalid({"name": f"{year} already has a line called {name}"})
+    last = (
+        session.scalar(
+            sa.select(sa.func.max(AllocationLine.position)).where(
+                AllocationLine.plan_id == plan.id, AllocationLine.year == year
+            )
+        )
+        or 0
+    )
+    line = AllocationLine(
+        plan=plan, year=year, position=last + 1, kind=kind, name=name, hours=hours, description=description
+    )
+    session.add(line)
+    session.flush()
+    return line
+
+
+def update_allocation_line(
+    session: Session, line: AllocationLine, *, kind: AllocationKind, name: str, hours: Decimal, version: int
+) -> None:
+    """Change a line's kind, name or hours."""
+    what = f"the {line.year} line {line.name}"
+    expect_version(line, version, what)
+    line.kind, line.name, line.hours = kind, name, hours
+    try:
+        flush(session, [line], what)
+    except sa.exc.IntegrityError:
+        session.rollback()
+        raise Invalid({"name": f"{line.year} already has a line with this name"}) from None
+
+
+def delete_allocation_line(session: Session, line: AllocationLine, *, version: int) -> None:
+    """Remove a line from a year's allocation (the history keeps it)."""
+    expect_version(line, version, f"the {line.year} line {line.name}")
+    session.delete(line)
+    flush(session, [line], "the line")

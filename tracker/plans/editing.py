@@ -1,0 +1,187 @@
+"""Keeping the plan current: statuses, occurrences and action edits.
+
+Every change starts from the version the person saw. If the record changed since, the change is
+refused with :class:`Conflict` and nothing is written; the caller shows both versions. The caller
+commits, so a change and its history rows land in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tracker.core.concurrency import STALE, Conflict, claim, expect_version, flush
+from tracker.core.db import utcnow
+from tracker.core.validation import Invalid
+from tracker.history.recording import note_change
+from tracker.plans.models import Action, Cadence, Occurrence, Pillar, Plan, PlannedHours, Status
+from tracker.plans.timeline import occurrence_years
+
+ARCHIVED = "action: {code} is archived and can no longer be changed."
+
+
+def writable(action: Action) -> None:
+    """Archived actions keep their hours and history, and change no more."""
+    if action.archived_at is not None:
+        raise Conflict(ARCHIVED.format(code=action.code), [action])
+
+
+def change_status(session: Session, action: Action, *, status: Status, note: str, version: int) -> bool:
+    """Give ``action`` a new status with a note; ``False`` if it already had that status."""
+    writable(action)
+    expect_version(action, version, f"action {action.code}")
+    if action.status is status:
+        return False
+    action.status = status
+    note_change(action, note)
+    flush(session, [action], f"action {action.code}")
+    return True
+
+
+def change_statuses(
+    session: Session, plan: Plan, versions: dict[int, int], *, status: Status, note: str
+) -> list[Action]:
+    """Change several actions at once with one note: all of them, or none if any is stale."""
+    actions = session.scalars(
+        sa.select(Action).where(Action.plan_id == plan.id, Action.id.in_(versions))
+    ).all()
+    if len(actions) != len(versions):
+        raise Invalid({"actions": "some of the chosen actions are not in this plan"})
+    stale = [action for action in actions if action.version != versions[action.id]]
+    archived = [action for action in actions if action.archived_at is not None]
+    if archived:
+        raise Conflict(ARCHIVED.format(code=", ".join(a.code for a in archived)), archived)
+    if stale:
+        codes = ", ".join(action.code for action in stale)
+        raise Conflict(STALE.format(what=f"actions {codes}" if len(stale) > 1 else f"action {codes}"), stale)
+    changed = []
+    for action in actions:
+        if action.status is not status:
+            action.status = status
+            note_change(action, note)
+            changed.append(action)
+    flush(session, actions, "one of the actions")
+    return changed
+
+
+def mark_occurrence(
+    session: Session, plan: Plan, action: Action, *, year: int, done: bool, note: str, version: int
+) -> Occurrence:
+    """Mark an occurrence of a recurring action done or not. ``version`` 0: not yet recorded."""
+    writable(action)
+    years = occurrence_years(
+        action.cadence, action.start_year, action.end_year, plan.start_year, plan.end_year
+    )
+    if year not in years:
+        listed = ", ".join(map(str, years)) or "none"
+        raise Invalid({"year": f"{action.code} has no occurrence in {year} (its occurrences: {listed})"})
+    mark = session.scalar(
+        sa.select(Occurrence).where(Occurrence.action_id == action.id, Occurrence.year == year)
+    )
+    what = f"the {year} occurrence of {action.code}"
+    if mark is None:
+        if version != 0:
+            raise Conflict(STALE.format(what=what))
+        mark = Occurrence(action=action, year=year, done=done, note=note)
+        session.add(mark)
+    else:
+        expect_version(mark, version, what)
+        mark.done, mark.note = done, note
+    note_change(mark, note)
+    try:
+        flush(session, [mark], what)
+    except sa.exc.IntegrityError:
+        # Someone recorded the same occurrence at the same moment.
+        session.rollback()
+        raise Conflict(STALE.format(what=what)) from None
+    return mark
+
+
+@dataclass(frozen=True)
+class ActionFields:
+    """What the action form edits."""
+
+    title: str
+    description: str
+    objectives: str
+    start_year: int
+    end_year: int | None
+    cadence: Cadence
+    timeline_text: str
+    resources_text: str
+    resources_amount: Decimal | None
+    resources_currency: str | None
+    responsible: str
+
+
+def set_planned_hours(session: Session, action: Action, planned: dict[int, Decimal | None]) -> bool:
+    """Set the yearly budgets (``None`` removes a year's budget); whether anything changed."""
+    existing = {row.year: row for row in action.planned_hours}
+    changed = False
+    for plan_year, hours in planned.items():
+        row = existing.get(plan_year)
+        if hours is None:
+            if row is not None:
+                session.delete(row)
+                changed = True
+        elif row is None:
+            session.add(PlannedHours(action=action, year=plan_year, hours=hours))
+            changed = True
+        elif row.hours != hours:
+            row.hours = hours
+            changed = True
+    return changed
+
+
+def update_action(
+    session: Session,
+    action: Action,
+    fields: ActionFields,
+    planned: dict[int, Decimal | None],
+    *,
+    version: int,
+) -> None:
+    """Save the action form: its fields and its budgets, from the version the person saw."""
+    writable(action)
+    what = f"action {action.code}"
+    expect_version(action, version, what)
+    # No autoflush: all of it is written by the one guarded flush below.
+    with session.no_autoflush:
+        for name, value in vars(fields).items():
+            if getattr(action, name) != value:
+                setattr(action, name, value)
+        budgets_changed = set_planned_hours(session, action, planned)
+    flush(session, [action], what)
+    if budgets_changed and action.version == version:
+        # Only the budgets changed: the action's version must still move, and only from ours.
+        claim(session, action, version, what)
+
+
+def add_action(
+    session: Session, pillar: Pillar, *, code: str, fields: ActionFields, status: Status, note: str = ""
+) -> Action:
+    """Add an action to a pillar, with a code unique in its plan."""
+    taken = session.scalar(sa.select(Action.id).where(Action.plan_id == pillar.plan_id, Action.code == code))
+    if taken is not None:
+        raise Invalid({"code": f"{code} is already used in this plan"})
+    position = (
+        session.scalar(sa.select(sa.func.max(Action.position)).where(Action.plan_id == pillar.plan_id)) or 0
+    ) + 1
+    action = Action(
+        plan_id=pillar.plan_id, pillar=pillar, position=position, code=code, status=status, **vars(fields)
+    )
+    session.add(action)
+    note_change(action, note)
+    session.flush()
+    return action
+
+
+def archive_action(session: Session, action: Action, *, version: int) -> None:
+    """Archive an action instead of deleting it: its hours and history stay."""
+    writable(action)
+    expect_version(action, version, f"action {action.code}")
+    action.archived_at = utcnow()
+    flush(session, [action], f"action {action.code}")

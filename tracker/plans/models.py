@@ -1,0 +1,267 @@
+"""A plan, its pillars and actions, their timelines, budgets, status changes and the year's allocation."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.accounts.models import Organisation, User
+from tracker.core.db import Base, FixedPoint, Timestamped, UTCDateTime, Versioned, enum_column, utcnow
+
+
+class Status(enum.StrEnum):
+    """An action's progress, as the plan defines its colours."""
+
+    COMPLETED = "completed"  # green
+    ONGOING = "ongoing"  # yellow
+    UPCOMING = "upcoming"  # red
+
+
+# The order statuses are counted and shown in, everywhere.
+STATUSES = (Status.COMPLETED, Status.ONGOING, Status.UPCOMING)
+
+
+class Cadence(enum.StrEnum):
+    """How often an action happens."""
+
+    ONCE = "once"
+    ONGOING = "ongoing"
+    YEARLY = "yearly"
+    EVERY_TWO_YEARS = "every two years"
+
+    @property
+    def recurring(self) -> bool:
+        """Whether the action has occurrences (one a year, or one every two years)."""
+        return self in (Cadence.YEARLY, Cadence.EVERY_TWO_YEARS)
+
+
+class AllocationKind(enum.StrEnum):
+    """An allocation line pays for overall management or for implementing actions."""
+
+    MANAGEMENT = "management"
+    IMPLEMENTATION = "implementation"
+
+
+def new_plan_uid() -> str:
+    """A stable identifier written into exports, so an import finds its plan again."""
+    return str(uuid.uuid4())
+
+
+def in_plans_of(plan_id_column, scope) -> sa.ColumnElement[bool]:
+    """A SQL condition: the row's plan (``plan_id_column``) is one ``scope`` reaches."""
+    return plan_id_column.in_(sa.select(Plan.id).where(Plan.in_scope(scope)))
+
+
+class Plan(Versioned, Timestamped, Base):
+    """One action plan of one organisation over a period of years."""
+
+    __tablename__ = "plan"
+    __table_args__ = (
+        sa.UniqueConstraint("organisation_id", "title"),
+        sa.CheckConstraint("end_year >= start_year", name="period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(sa.String(36), unique=True, default=new_plan_uid)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(300))
+    start_year: Mapped[int]
+    end_year: Mapped[int]
+
+    organisation: Mapped[Organisation] = relationship(back_populates="plans")
+    pillars: Mapped[list[Pillar]] = relationship(
+        back_populates="plan", order_by="(Pillar.position, Pillar.id)"
+    )
+    allocation_lines: Mapped[list[AllocationLine]] = relationship(
+        back_populates="plan", order_by="(AllocationLine.year, AllocationLine.position)"
+    )
+
+    @classmethod
+    def in_scope(cls, scope) -> sa.ColumnElement[bool]:
+        """Plans of the organisations ``scope`` reaches."""
+        return scope.organisations(cls.organisation_id)
+
+    @staticmethod
+    def history_plan_id(session, plan: Plan) -> int:
+        """A plan's own changes belong to its history."""
+        return plan.id
+
+    @property
+    def years(self) -> range:
+        """Every year of the plan's period."""
+        return range(self.start_year, self.end_year + 1)
+
+    def __repr__(self) -> str:
+        return f"<Plan {self.title!r}>"
+
+
+class Pillar(Versioned, Timestamped, Base):
+    """An ordered heading of a plan (ICLEI: 1 Organisational actions ... 4 Monitoring)."""
+
+    __tablename__ = "pillar"
+    __table_args__ = (sa.UniqueConstraint("plan_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"), index=True)
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(sa.String(200))
+
+    plan: Mapped[Plan] = relationship(back_populates="pillars")
+    actions: Mapped[list[Action]] = relationship(
+        back_populates="pillar", order_by="(Action.position, Action.id)"
+    )
+
+    @classmethod
+    def in_scope(cls, scope) -> sa.ColumnElement[bool]:
+        """Rows of the plans ``scope`` reaches."""
+        return in_plans_of(cls.plan_id, scope)
+
+    @property
+    def label(self) -> str:
+        """The pillar as the plan numbers it: ``3 Training and capacity-building``."""
+        return f"{self.position} {self.name}"
+
+
+class Action(Versioned, Timestamped, Base):
+    """One action of a plan, under one pillar."""
+
+    __tablename__ = "action"
+    __table_args__ = (
+        sa.UniqueConstraint("plan_id", "code"),
+        sa.CheckConstraint("end_year IS NULL OR end_year >= start_year", name="timeline"),
+        sa.CheckConstraint("(resources_amount IS NULL) = (resources_currency IS NULL)", name="money"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Kept beside pillar_id so that a plan's actions are one indexed lookup, and codes unique.
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"), index=True)
+    pillar_id: Mapped[int] = mapped_column(sa.ForeignKey("pillar.id"), index=True)
+    position: Mapped[int]
+    code: Mapped[str] = mapped_column(sa.String(20))
+    title: Mapped[str] = mapped_column(sa.String(300))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    objectives: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[Status] = mapped_column(enum_column(Status, "status"))
+    start_year: Mapped[int]
+    end_year: Mapped[int | None]
+    cadence: Mapped[Cadence] = mapped_column(enum_column(Cadence, "cadence"))
+    timeline_text: Mapped[str] = mapped_column(sa.String(300), default="")
+    resources_text: Mapped[str] = mapped_column(sa.Text, default="")
+    resources_amount: Mapped[Decimal | None] = mapped_column(FixedPoint)
+    resources_currency: Mapped[str | None] = mapped_column(sa.String(3))
+    responsible: Mapped[str] = mapped_column(sa.Text, default="")
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    pillar: Mapped[Pillar] = relationship(back_populates="actions")
+    occurrences: Mapped[list[Occurrence]] = relationship(back_populates="action", order_by="Occurrence.year")
+    planned_hours: Mapped[list[PlannedHours]] = relationship(
+        back_populates="action", order_by="PlannedHours.year"
+    )
+    status_changes: Mapped[list[StatusChange]] = relationship(
+        back_populates="action", order_by="(StatusChange.at, StatusChange.id)"
+    )
+
+    @classmethod
+    def in_scope(cls, scope) -> sa.ColumnElement[bool]:
+        """Rows of the plans ``scope`` reaches."""
+        return in_plans_of(cls.plan_id, scope)
+
+    def __repr__(self) -> str:
+        return f"<Action {self.code} {self.status.value}>"
+
+
+class Occurrence(Versioned, Timestamped, Base):
+    """A recorded occurrence of a recurring action (the 2025 survey): done or not.
+
+    Occurrences without a row are not done; the expected years come from the timeline.
+    """
+
+    __tablename__ = "occurrence"
+    __table_args__ = (sa.UniqueConstraint("action_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(sa.ForeignKey("action.id"), index=True)
+    year: Mapped[int]
+    done: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+    action: Mapped[Action] = relationship(back_populates="occurrences")
+
+    @staticmethod
+    def history_plan_id(session, occurrence: Occurrence) -> int | None:
+        """The plan whose history this row's changes belong to."""
+        return session.scalar(sa.select(Action.plan_id).where(Action.id == occurrence.action_id))
+
+
+class PlannedHours(Versioned, Timestamped, Base):
+    """An action's hour budget for one year."""
+
+    __tablename__ = "planned_hours"
+    __table_args__ = (
+        sa.UniqueConstraint("action_id", "year"),
+        sa.CheckConstraint("hours >= 0", name="hours"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(sa.ForeignKey("action.id"), index=True)
+    year: Mapped[int]
+    hours: Mapped[Decimal] = mapped_column(FixedPoint)
+
+    action: Mapped[Action] = relationship(back_populates="planned_hours")
+
+    @staticmethod
+    def history_plan_id(session, planned: PlannedHours) -> int | None:
+        """The plan whose history this row's changes belong to."""
+        return session.scalar(sa.select(Action.plan_id).where(Action.id == planned.action_id))
+
+
+class AllocationLine(Versioned, Timestamped, Base):
+    """One line of a year's hour allocation (ICLEI 2025: Overall management, 100 h)."""
+
+    __tablename__ = "allocation_line"
+    __table_args__ = (
+        sa.UniqueConstraint("plan_id", "year", "name"),
+        sa.CheckConstraint("hours >= 0", name="hours"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"), index=True)
+    year: Mapped[int]
+    position: Mapped[int] = mapped_column(default=1)
+    kind: Mapped[AllocationKind] = mapped_column(enum_column(AllocationKind, "allocation_kind"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    hours: Mapped[Decimal] = mapped_column(FixedPoint)
+
+    plan: Mapped[Plan] = relationship(back_populates="allocation_lines")
+
+    @classmethod
+    def in_scope(cls, scope) -> sa.ColumnElement[bool]:
+        """Rows of the plans ``scope`` reaches."""
+        return in_plans_of(cls.plan_id, scope)
+
+
+class StatusChange(Base):
+    """An action's status changed, with the note that explains it.
+
+    The status of an action on a past date is read from these rows.
+    """
+
+    __tablename__ = "status_change"
+    __table_args__ = (sa.Index("ix_status_change_action_at", "action_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(sa.ForeignKey("action.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    from_status: Mapped[Status | None] = mapped_column(enum_column(Status, "from_status"))
+    to_status: Mapped[Status] = mapped_column(enum_column(Status, "to_status"))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+    action: Mapped[Action] = relationship(back_populates="status_changes")
+    user: Mapped[User | None] = relationship()

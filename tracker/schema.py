@@ -1,0 +1,40 @@
+"""Every table of the tracker, for Alembic and for whatever needs the whole schema at once."""
+
+from tracker.accounts.models import ApiToken, Organisation, SecurityEvent, User
+from tracker.assessments.models import Assessment, SurveyIndicator
+from tracker.core.db import Base
+from tracker.history.models import HistoryEntry
+from tracker.hours.models import ActionHours, PersonHours, TimeEntry
+from tracker.plans.models import (
+    Action,
+    AllocationLine,
+    Occurrence,
+    Pillar,
+    Plan,
+    PlannedHours,
+    StatusChange,
+)
+
+metadata = Base.metadata
+
+__all__ = [
+    "Action",
+    "ActionHours",
+    "AllocationLine",
+    "ApiToken",
+    "Assessment",
+    "Base",
+    "HistoryEntry",
+    "Occurrence",
+    "Organisation",
+    "PersonHours",
+    "Pillar",
+    "Plan",
+    "PlannedHours",
+    "SecurityEvent",
+    "StatusChange",
+    "SurveyIndicator",
+    "TimeEntry",
+    "User",
+    "metadata",
+]

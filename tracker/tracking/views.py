@@ -1,0 +1,484 @@
+"""The plan as the gender group tracks it: the plans, a plan pillar by pillar, the action list,
+an action with its history; changing statuses, marking occurrences, editing and adding actions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+
+from tracker.accounts.web import safe_next
+from tracker.core import validation
+from tracker.core.clock import today
+from tracker.core.concurrency import Conflict
+from tracker.core.extensions import db
+from tracker.core.forms import VersionForm, errors_for, field_errors, show_errors
+from tracker.core.permissions import Need, requires
+from tracker.core.scope import current_scope
+from tracker.core.validation import Errors, Invalid
+from tracker.plans.editing import (
+    ActionFields,
+    add_action,
+    archive_action,
+    change_status,
+    change_statuses,
+    mark_occurrence,
+    set_planned_hours,
+    update_action,
+)
+from tracker.plans.history import action_history
+from tracker.plans.late import late_reasons
+from tracker.plans.loaders import (
+    action_or_404,
+    pillar_or_404,
+    plan_or_404,
+    plans_in,
+    requested_year,
+    to_the_plan,
+)
+from tracker.plans.models import Cadence, Plan, Status
+from tracker.tracking.lines import (
+    ActionFilter,
+    action_occurrences,
+    filter_rows,
+    hours_of_action,
+    plan_overview,
+    responsible_people,
+    sort_rows,
+)
+
+bp = Blueprint("tracking", __name__)
+bp.add_app_template_global(errors_for, "errors_for")
+
+STATUS_CHOICES = [SelectChoice(status.value, status.value) for status in Status]
+CADENCE_CHOICES = [SelectChoice(cadence.value, cadence.value) for cadence in Cadence]
+
+
+class StatusForm(FlaskForm):
+    """A new status with a short note."""
+
+    status = SelectField(_l("New status"), choices=STATUS_CHOICES)
+    note = TextAreaField(_l("Note"))
+    version = HiddenField()
+
+
+class BulkStatusForm(FlaskForm):
+    """One status and one note for every ticked action."""
+
+    status = SelectField(_l("New status for the ticked actions"), choices=STATUS_CHOICES)
+    note = TextAreaField(_l("Note for all of them"))
+
+
+class OccurrenceForm(FlaskForm):
+    """Done or not done, with a note."""
+
+    done = HiddenField()
+    note = StringField(_l("Note"))
+    version = HiddenField()
+
+
+class ActionForm(FlaskForm):
+    """An action's text, timeline, budgets, resources and people."""
+
+    code = StringField(_l("Code"))
+    title = StringField(_l("Title"))
+    description = TextAreaField(_l("Description"))
+    objectives = TextAreaField(_l("Objectives"))
+    start_year = StringField(_l("Start year"))
+    end_year = StringField(_l("End year (leave empty when open)"))
+    cadence = SelectField(_l("Cadence"), choices=CADENCE_CHOICES)
+    timeline_text = StringField(_l("Timeline as the plan words it"))
+    resources_text = TextAreaField(_l("Other resources"))
+    resources_amount = StringField(_l("Amount of money"))
+    resources_currency = StringField(_l("Currency"))
+    responsible = StringField(_l("Responsible (separate names with ;)"))
+    status = SelectField(_l("Status"), choices=STATUS_CHOICES, default=Status.UPCOMING.value)
+    version = HiddenField()
+
+
+def planned_field(year: int) -> str:
+    return f"planned_{year}"
+
+
+def read_action_form(form: ActionForm, plan: Plan) -> tuple[ActionFields, dict[int, Decimal | None]]:
+    """The action form's values, or :class:`Invalid` with every field's problem."""
+    errors = Errors()
+    start_year, end_year = validation.timeline(errors, form.start_year.data, form.end_year.data)
+    amount = errors.check("resources_amount", validation.money, form.resources_amount.data)
+    fields = ActionFields(
+        title=errors.check("title", validation.title, form.title.data),
+        description=errors.check("description", validation.text, form.description.data),
+        objectives=errors.check("objectives", validation.text, form.objectives.data),
+        start_year=start_year,
+        end_year=end_year,
+        cadence=errors.check("cadence", validation.cadence, form.cadence.data),
+        timeline_text=errors.check("timeline_text", validation.text, form.timeline_text.data, limit=300),
+        resources_text=errors.check("resources_text", validation.text, form.resources_text.data),
+        resources_amount=amount,
+        resources_currency=errors.check(
+            "resources_currency", validation.currency, form.resources_currency.data, amount
+        ),
+        responsible=errors.check("responsible", validation.text, form.responsible.data, limit=2000),
+    )
+    planned: dict[int, Decimal | None] = {}
+    for plan_year in plan.years:
+        raw = request.form.get(planned_field(plan_year), "")
+        planned[plan_year] = (
+            None if not raw.strip() else errors.check(planned_field(plan_year), validation.planned_hours, raw)
+        )
+    errors.raise_any()
+    return fields, planned
+
+
+# The plans, a plan ---------------------------------------------------------------------------
+
+
+@bp.route("/")
+@requires(Need.READ)
+def index():
+    """Straight to the plan when the organisation has one; else the list."""
+    return to_the_plan("tracking.plan")
+
+
+@bp.route("/plans")
+@requires(Need.READ)
+def plans():
+    """The organisation's plans."""
+    return render_template("plans/list.html", plans=plans_in(db.session, current_scope()))
+
+
+@bp.route("/plans/<int:plan_id>")
+@requires(Need.READ)
+def plan(plan_id: int):
+    """A plan, pillar by pillar, with this year's hours."""
+    plan = plan_or_404(plan_id)
+    year = requested_year(plan, request.args.get("year"))
+    overview = plan_overview(db.session, plan, year, today())
+    return render_template("plans/plan.html", plan=plan, overview=overview, year=year)
+
+
+@bp.route("/actions/<int:action_id>")
+@requires(Need.READ)
+def action(action_id: int):
+    """An action with all its fields, its occurrences, its hours by year and its history."""
+    return action_page(action_or_404(action_id))
+
+
+# Finding actions ----------------------------------------------------------------------------
+
+
+def read_filter(plan: Plan) -> tuple[ActionFilter, str, bool]:
+    """The list's filter and order from the URL, so that a filtered list can be shared."""
+    args = request.args
+    pillar_id = None
+    if args.get("pillar"):
+        if not args["pillar"].isdigit() or int(args["pillar"]) not in {p.id for p in plan.pillars}:
+            abort(400, _("pillar: %(value)s is not a pillar of this plan.", value=args["pillar"][:20]))
+        pillar_id = int(args["pillar"])
+    status = None
+    if args.get("status"):
+        try:
+            status = Status(args["status"])
+        except ValueError:
+            abort(400, _("status: must be one of completed, ongoing, upcoming."))
+    criteria = ActionFilter(
+        pillar_id=pillar_id,
+        status=status,
+        late=args.get("late") == "1",
+        responsible=args.get("responsible", "")[:200],
+        text=args.get("q", "")[:200],
+    )
+    return criteria, args.get("sort", "code"), args.get("dir") == "desc"
+
+
+@bp.get("/plans/<int:plan_id>/actions")
+@requires(Need.READ)
+def actions(plan_id: int):
+    """The plan's actions, filtered by pillar, status, late, year and person, searchable, sortable."""
+    plan = plan_or_404(plan_id)
+    year = requested_year(plan, request.args.get("year"))
+    overview = plan_overview(db.session, plan, year, today())
+    criteria, sort, descending = read_filter(plan)
+    rows = sort_rows(filter_rows(overview.rows, criteria), sort, descending)
+    return render_template(
+        "tracking/actions.html",
+        plan=plan,
+        year=year,
+        rows=rows,
+        total=len(overview.rows),
+        criteria=criteria,
+        sort=sort,
+        descending=descending,
+        people=responsible_people(overview.rows),
+        bulk=BulkStatusForm(),
+    )
+
+
+@bp.post("/plans/<int:plan_id>/actions/status")
+@requires(Need.EDIT)
+def bulk_status(plan_id: int):
+    """Change the status of every ticked action at once, with one note."""
+    plan = plan_or_404(plan_id)
+    form = BulkStatusForm()
+    back = safe_next(request.form.get("back")) or url_for("tracking.actions", plan_id=plan.id)
+    try:
+        if not form.validate_on_submit():
+            raise Invalid({"status": _("choose a status")})
+        chosen = validation.ids("actions", request.form.getlist("action"))
+        if not chosen:
+            raise Invalid({"actions": _("tick at least one action")})
+        versions = {
+            action_id: validation.version("version", request.form.get(f"version-{action_id}"))
+            for action_id in chosen
+        }
+        note = validation.text("note", form.note.data)
+        changed = change_statuses(db.session, plan, versions, status=Status(form.status.data), note=note)
+    except Invalid as error:
+        db.session.rollback()
+        for field, message in error.errors.items():
+            flash(f"{field}: {message}", "error")
+        return redirect(back), 303
+    except Conflict as error:
+        db.session.rollback()
+        flash(_(error.message) + " " + _("Here is the list as it is now."), "error")
+        return redirect(back), 303
+    db.session.commit()
+    flash(_("%(count)s actions are now %(status)s.", count=len(changed), status=_(form.status.data)), "info")
+    return redirect(back), 303
+
+
+# One action -----------------------------------------------------------------------------------
+
+
+def action_page(action, status: int = 200, *, status_form=None, theirs=None):
+    """The action's page with its forms; ``theirs`` shows a conflicting change beside yours."""
+    plan = action.pillar.plan
+    occurrences = action_occurrences(action, plan)
+    marks = {mark.year: mark for mark in action.occurrences}
+    planned, logged = hours_of_action(db.session, action)
+    return render_template(
+        "plans/action.html",
+        plan=plan,
+        action=action,
+        occurrences=occurrences,
+        marks=marks,
+        late=late_reasons(action.status, action.start_year, action.end_year, occurrences, today()),
+        planned=planned,
+        logged=logged,
+        history=action_history(db.session, action),
+        status_form=status_form
+        or StatusForm(formdata=None, status=action.status.value, version=action.version),
+        occurrence_form=OccurrenceForm(formdata=None),
+        theirs=theirs,
+    ), status
+
+
+@bp.post("/actions/<int:action_id>/status")
+@requires(Need.EDIT)
+def status(action_id: int):
+    """Change an action's status with a note."""
+    action = action_or_404(action_id)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        return action_page(action, 400, status_form=form)
+    try:
+        errors = Errors()
+        new = errors.check("status", validation.status, form.status.data)
+        note = errors.check("note", validation.text, form.note.data)
+        version = errors.check("version", validation.version, form.version.data)
+        errors.raise_any()
+        changed = change_status(db.session, action, status=new, note=note, version=version)
+    except Invalid as error:
+        db.session.rollback()
+        show_errors(form, error.errors)
+        return action_page(action, 422, status_form=form)
+    except Conflict as error:
+        db.session.rollback()
+        db.session.refresh(action)
+        flash(error.message, "error")
+        # Keep what the person typed; the version is now the current one, so saving again is
+        # a choice made with both changes in view.
+        form.version.data = action.version
+        return action_page(action, 409, status_form=form, theirs=True)
+    db.session.commit()
+    if changed:
+        flash(_("%(code)s is now %(status)s.", code=action.code, status=_(action.status.value)), "info")
+    return redirect(url_for("tracking.action", action_id=action.id), 303)
+
+
+@bp.post("/actions/<int:action_id>/occurrences/<int:year>")
+@requires(Need.EDIT)
+def occurrence(action_id: int, year: int):
+    """Mark an occurrence of a recurring action done or not done."""
+    action = action_or_404(action_id)
+    form = OccurrenceForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        errors = Errors()
+        done = errors.check("done", validation.boolean, form.done.data)
+        note = errors.check("note", validation.text, form.note.data, limit=2000)
+        version = errors.check("version", validation.version, form.version.data)
+        errors.raise_any()
+        mark_occurrence(
+            db.session, action.pillar.plan, action, year=year, done=done, note=note, version=version
+        )
+    except Invalid as error:
+        db.session.rollback()
+        for field, message in error.errors.items():
+            flash(f"{field}: {message}", "error")
+        return action_page(action, 422)
+    except Conflict as error:
+        db.session.rollback()
+        db.session.expire_all()
+        flash(error.message, "error")
+        return action_page(action, 409)
+    db.session.commit()
+    flash(
+        _("The %(year)s occurrence is marked done.", year=year)
+        if done
+        else _("The %(year)s occurrence is marked not done.", year=year),
+        "info",
+    )
+    return redirect(url_for("tracking.action", action_id=action.id), 303)
+
+
+def fill_planned(form_values: dict, action) -> dict:
+    """The budget inputs' values: the person's input when there is some, else what is saved."""
+    saved = {row.year: row.hours for row in action.planned_hours} if action is not None else {}
+    return {
+        plan_year: form_values.get(planned_field(plan_year), saved.get(plan_year, ""))
+        for plan_year in (action.pillar.plan.years if action is not None else [])
+    }
+
+
+@bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])
+@requires(Need.EDIT)
+def edit(action_id: int):
+    """Edit an action's text, timeline, budgets, resources and people."""
+    action = action_or_404(action_id)
+    plan = action.pillar.plan
+    if action.archived_at is not None:
+        flash(_("action: %(code)s is archived and can no longer be changed.", code=action.code), "error")
+        return redirect(url_for("tracking.action", action_id=action.id), 303)
+    form = ActionForm(obj=action if request.method == "GET" else None)
+    if request.method == "GET":
+        form.cadence.data = action.cadence.value
+        form.version.data = action.version
+    theirs = None
+    status = 200
+    if request.method == "POST":
+        try:
+            offered = field_errors(form)
+            fields, planned = read_action_form(form, plan)
+            version = validation.version("version", form.version.data)
+            if offered:
+                raise Invalid(offered)
+            update_action(db.session, action, fields, planned, version=version)
+        except Invalid as error:
+            db.session.rollback()
+            show_errors(form, error.errors)
+            status = 422
+        except Conflict as error:
+            db.session.rollback()
+            db.session.refresh(action)
+            flash(
+                f"{error.message} {_('Their version is shown beside yours; yours is kept in the form.')}",
+                "error",
+            )
+            theirs = {
+                "title": action.title,
+                "description": action.description,
+                "objectives": action.objectives,
+                "start_year": action.start_year,
+                "end_year": action.end_year,
+                "cadence": action.cadence.value,
+                "timeline_text": action.timeline_text,
+                "resources_text": action.resources_text,
+                "responsible": action.responsible,
+                **{planned_field(row.year): row.hours for row in action.planned_hours},
+            }
+            form.version.data = action.version
+            status = 409
+        else:
+            db.session.commit()
+            flash(_("%(code)s is saved.", code=action.code), "info")
+            return redirect(url_for("tracking.action", action_id=action.id), 303)
+    return render_template(
+        "tracking/action_form.html",
+        form=form,
+        plan=plan,
+        action=action,
+        pillar=action.pillar,
+        planned=fill_planned(request.form if request.method == "POST" else {}, action),
+        theirs=theirs,
+        mine=request.form,
+    ), status
+
+
+@bp.route("/pillars/<int:pillar_id>/actions/new", methods=["GET", "POST"])
+@requires(Need.EDIT)
+def new(pillar_id: int):
+    """Add an action to a pillar."""
+    pillar = pillar_or_404(pillar_id)
+    plan = pillar.plan
+    form = ActionForm()
+    status = 200
+    if request.method == "GET":
+        form.start_year.data = min(max(today().year, plan.start_year), plan.end_year)
+    if request.method == "POST":
+        try:
+            errors = Errors()
+            errors.errors.update(field_errors(form))
+            code = errors.check("code", validation.text, form.code.data, required=True, limit=20)
+            if code and not all(part.isdigit() for part in code.split(".")):
+                errors.errors["code"] = _("must be numbers separated by dots, such as 3.1.8")
+            new_status = errors.check("status", validation.status, form.status.data)
+            try:
+                fields, planned = read_action_form(form, plan)
+            except Invalid as error:
+                errors.errors.update(error.errors)
+            errors.raise_any()
+            action = add_action(db.session, pillar, code=code, fields=fields, status=new_status)
+            set_planned_hours(db.session, action, planned)
+            db.session.flush()
+        except Invalid as error:
+            db.session.rollback()
+            show_errors(form, error.errors)
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("%(code)s is added to %(pillar)s.", code=action.code, pillar=pillar.name), "info")
+            return redirect(url_for("tracking.action", action_id=action.id), 303)
+    return render_template(
+        "tracking/action_form.html",
+        form=form,
+        plan=plan,
+        action=None,
+        pillar=pillar,
+        planned={y: request.form.get(planned_field(y), "") for y in plan.years},
+        theirs=None,
+        mine=request.form,
+    ), status
+
+
+@bp.post("/actions/<int:action_id>/archive")
+@requires(Need.ADMIN)
+def archive(action_id: int):
+    """Archive an action: it leaves the lists, its hours and history stay."""
+    action = action_or_404(action_id)
+    form = VersionForm()
+    try:
+        version = validation.version("version", form.version.data)
+        archive_action(db.session, action, version=version)
+    except (Invalid, Conflict) as error:
+        db.session.rollback()
+        flash(str(error) if isinstance(error, Invalid) else error.message, "error")
+        return redirect(url_for("tracking.action", action_id=action.id), 303)
+    db.session.commit()
+    flash(_("%(code)s is archived; its hours and history are kept.", code=action.code), "info")
+    return redirect(url_for("tracking.plan", plan_id=action.plan_id), 303)

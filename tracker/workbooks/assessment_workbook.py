@@ -1,0 +1,296 @@
+"""The assessment report workbook: Summary, Actions, Hours, Changes and Survey sheets.
+
+Built from the report's data (see :mod:`tracker.domain.assessment`), so that a draft, the
+``report biennial`` command and a frozen published report all give the same sheets.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.utils import get_column_letter
+
+from tracker.plans.models import STATUSES, Status
+from tracker.workbooks import cells
+from tracker.workbooks.plan_workbook import _columns
+
+SECTIONS = (
+    ("achievements", "Achievements"),
+    ("improvements", "Areas for improvement"),
+    ("next_steps", "Next steps"),
+)
+
+
+def _status(sheet, value: str | None):
+    if value is None:
+        return cells.text(sheet, "not yet in the tracker")
+    return cells.status(sheet, Status(value), value)
+
+
+def _yes(sheet, flag: bool):
+    return cells.text(sheet, "yes" if flag else "no")
+
+
+def _hours(sheet, value: str | None):
+    return cells.number(sheet, Decimal(value)) if value is not None else cells.text(sheet, "")
+
+
+def build_assessment_workbook(data: dict) -> bytes:
+    """The report workbook of ``data`` as .xlsx bytes."""
+    workbook = Workbook(write_only=True)
+    _summary(workbook, data)
+    _actions(workbook, data)
+    _hours_sheet(workbook, data)
+    _changes(workbook, data)
+    _survey(workbook, data)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _summary(workbook, data) -> None:
+    sheet = cells.create_sheet(workbook, "Summary")
+    _columns(sheet, [28, 60, 12, 12, 12, 12, 12, 12])
+    t, n = cells.text, cells.number
+    summary = data["summary"]
+    rows = [
+        [cells.header(sheet, ["Report"])[0], t(sheet, data["title"])],
+        [t(sheet, "Plan"), t(sheet, data["plan"]["title"])],
+        [t(sheet, "Organisation"), t(sheet, data["plan"]["organisation"])],
+        [t(sheet, "Plan identifier"), t(sheet, data["plan"]["identifier"])],
+        [t(sheet, "Period from"), cells.when(sheet, date.fromisoformat(data["period"]["start"]))],
+        [t(sheet, "Period to"), cells.when(sheet, date.fromisoformat(data["period"]["end"]))],
+        [t(sheet, "Figures as of"), cells.when(sheet, date.fromisoformat(data["as_of"]))],
+    ]
+    published = data.get("published")
+    if published:
+        rows.append([t(sheet, "Published"), cells.when(sheet, datetime.fromisoformat(published["at"]))])
+        rows.append([t(sheet, "Published by"), t(sheet, published["by"])])
+    rows += [
+        [],
+        cells.header(sheet, ["In the period", "Actions"]),
+        [t(sheet, "Actions"), n(sheet, summary["actions"], "0")],
+        [t(sheet, "Completed in the period"), n(sheet, summary["completed"], "0")],
+        [t(sheet, "Started in the period"), n(sheet, summary["started"], "0")],
+        [t(sheet, "Became late in the period"), n(sheet, summary["became_late"], "0")],
+        [t(sheet, "Late at the end"), n(sheet, summary["late_at_end"], "0")],
+        [t(sheet, "Status changes"), n(sheet, summary["changes"], "0")],
+        [],
+        cells.header(sheet, ["Status", "At the start", "At the end"]),
+    ]
+    for status in STATUSES:
+        rows.append(
+            [
+                cells.status(sheet, status, status.value),
+                n(sheet, summary["status_start"][status.value], "0"),
+                n(sheet, summary["status_end"][status.value], "0"),
+            ]
+        )
+    rows.append([])
+    header_row = len(rows) + 1
+    rows.append(
+        cells.header(
+            sheet,
+            [
+                "Pillar",
+                *(f"{s.value} at the start" for s in STATUSES),
+                *(f"{s.value} at the end" for s in STATUSES),
+            ],
+        )
+    )
+    for pillar in data["by_pillar"]:
+        rows.append(
+            [
+                t(sheet, pillar["pillar"]),
+                *(n(sheet, pillar["start"][s.value], "0") for s in STATUSES),
+                *(n(sheet, pillar["end"][s.value], "0") for s in STATUSES),
+            ]
+        )
+    last_pillar = len(rows)
+    rows.append([])
+    for key, title in SECTIONS:
+        rows.append([cells.header(sheet, [title])[0], t(sheet, data["sections"][key], wrap=True)])
+    for row in rows:
+        sheet.append(row)
+    if data["by_pillar"]:
+        chart = BarChart()
+        chart.type, chart.grouping, chart.overlap = "bar", "stacked", 100
+        chart.title, chart.y_axis.title = "Status by pillar at the end of the period", "Actions"
+        chart.add_data(
+            Reference(sheet, min_col=5, max_col=7, min_row=header_row, max_row=last_pillar),
+            titles_from_data=True,
+        )
+        chart.set_categories(Reference(sheet, min_col=1, min_row=header_row + 1, max_row=last_pillar))
+        for series, colour in zip(chart.series, ("00B050", "FFC000", "FF0000"), strict=True):
+            series.graphicalProperties.solidFill = colour
+        chart.width, chart.height = 18, 9
+        sheet.add_chart(chart, "J2")
+
+
+def _actions(workbook, data) -> None:
+    sheet = cells.create_sheet(workbook, "Actions")
+    titles = [
+        "Code",
+        "Pillar",
+        "Title",
+        "Status at the start",
+        "Status at the end",
+        "Late at the start",
+        "Late at the end",
+        "Completed in the period",
+        "Started in the period",
+        "Became late in the period",
+    ]
+    _columns(sheet, [10, 32, 60, 16, 16, 12, 12, 14, 14, 14])
+    sheet.freeze_panes = "B2"
+    sheet.append(cells.header(sheet, titles))
+    t = cells.text
+    for row in data["actions"]:
+        sheet.append(
+            [
+                t(sheet, row["code"]),
+                t(sheet, row["pillar"]),
+                t(sheet, row["title"], wrap=True),
+                _status(sheet, row["status_start"]),
+                _status(sheet, row["status_end"]),
+                _yes(sheet, row["late_start"]),
+                _yes(sheet, row["late_end"]),
+                _yes(sheet, row["completed"]),
+                _yes(sheet, row["started"]),
+                _yes(sheet, row["became_late"]),
+            ]
+        )
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(titles))}{len(data['actions']) + 1}"
+
+
+def _hours_sheet(workbook, data) -> None:
+    sheet = cells.create_sheet(workbook, "Hours")
+    titles = ["Year", "Line", "Kind", "Allocated", "Planned", "Logged", "Remaining", "Over-allocated"]
+    _columns(sheet, [8, 44, 16, 12, 12, 12, 12, 16])
+    sheet.freeze_panes = "A2"
+    sheet.append(cells.header(sheet, titles))
+    t, n = cells.text, cells.number
+    count = 0
+    for year in data["hours"]:
+        kinds = {kind["kind"]: kind for kind in year["kinds"]}
+        for line in year["lines"]:
+            kind = kinds[line["kind"]]
+            sheet.append(
+                [
+                    n(sheet, year["year"], "0"),
+                    t(sheet, line["name"]),
+                    t(sheet, line["kind"]),
+                    _hours(sheet, line["allocated"]),
+                    _hours(sheet, kind["planned"]) if line["kind"] == "implementation" else t(sheet, ""),
+                    _hours(sheet, kind["logged"]),
+                    _hours(sheet, kind["remaining"]),
+                    _yes(sheet, kind["over"]),
+                ]
+            )
+            count += 1
+        for pillar in year["pillars"]:
+            sheet.append(
+                [
+                    n(sheet, year["year"], "0"),
+                    t(sheet, pillar["pillar"]),
+                    t(sheet, "pillar"),
+                    t(sheet, ""),
+                    _hours(sheet, pillar["planned"]),
+                    _hours(sheet, pillar["logged"]),
+                    _hours(sheet, pillar["remaining"]),
+                    _yes(sheet, pillar["over"]),
+                ]
+            )
+            count += 1
+        sheet.append(
+            [
+                n(sheet, year["year"], "0"),
+                t(sheet, "Total"),
+                t(sheet, "total"),
+                _hours(sheet, year["allocated"]),
+                _hours(sheet, year["planned"]),
+                _hours(sheet, year["logged"]),
+                _hours(sheet, year["remaining"]),
+                _yes(sheet, year["over"]),
+            ]
+        )
+        count += 1
+    sheet.auto_filter.ref = f"A1:H{count + 1}"
+    if not data["hours"]:
+        return
+    sheet.append([])
+    first = count + 3
+    sheet.append(cells.header(sheet, ["Year", "", "", "Allocated", "Planned", "Logged"]))
+    for year in data["hours"]:
+        sheet.append(
+            [
+                t(sheet, str(year["year"])),
+                None,
+                None,
+                _hours(sheet, year["allocated"]),
+                _hours(sheet, year["planned"]),
+                _hours(sheet, year["logged"]),
+            ]
+        )
+    chart = BarChart()
+    chart.title, chart.y_axis.title = "Hours by year", "Hours"
+    last = first + len(data["hours"])
+    chart.add_data(Reference(sheet, min_col=4, max_col=6, min_row=first, max_row=last), titles_from_data=True)
+    chart.set_categories(Reference(sheet, min_col=1, min_row=first + 1, max_row=last))
+    chart.width, chart.height = 18, 9
+    sheet.add_chart(chart, "J2")
+
+
+def _changes(workbook, data) -> None:
+    sheet = cells.create_sheet(workbook, "Changes")
+    _columns(sheet, [18, 10, 12, 12, 24, 60])
+    sheet.freeze_panes = "A2"
+    sheet.append(cells.header(sheet, ["Date", "Action", "From", "To", "Who", "Note"]))
+    t = cells.text
+    for change in data["changes"]:
+        sheet.append(
+            [
+                cells.when(sheet, datetime.fromisoformat(change["at"])),
+                t(sheet, change["code"]),
+                _status(sheet, change["from"]),
+                _status(sheet, change["to"]),
+                t(sheet, change["who"]),
+                t(sheet, change["note"], wrap=True),
+            ]
+        )
+    sheet.auto_filter.ref = f"A1:F{len(data['changes']) + 1}"
+
+
+def _survey(workbook, data) -> None:
+    sheet = cells.create_sheet(workbook, "Survey")
+    _columns(sheet, [40, 12, 12, 12, 12])
+    survey = data["survey"]
+    t, n = cells.text, cells.number
+    respondents = survey["respondents"]
+    rate = survey["response_rate"]
+    sheet.append(
+        [t(sheet, "Respondents"), n(sheet, respondents, "0") if respondents is not None else t(sheet, "")]
+    )
+    sheet.append(
+        [t(sheet, "Response rate (%)"), n(sheet, Decimal(rate), "0.0") if rate is not None else t(sheet, "")]
+    )
+    sheet.append([])
+    sheet.append(cells.header(sheet, ["Indicator", "Value", "Unit", "Previous survey", "Change"]))
+    for indicator in survey["indicators"]:
+        sheet.append(
+            [
+                t(sheet, indicator["name"], wrap=True),
+                n(sheet, Decimal(indicator["value"]), "#,##0.0#"),
+                t(sheet, indicator["unit"]),
+                n(sheet, Decimal(indicator["previous"]), "#,##0.0#")
+                if indicator["previous"] is not None
+                else t(sheet, ""),
+                n(sheet, Decimal(indicator["change"]), "+#,##0.0#;-#,##0.0#;0")
+                if indicator["change"] is not None
+                else t(sheet, ""),
+            ]
+        )

@@ -1,0 +1,306 @@
+"""The plan workbook management downloads: Plan, Actions, Hours and History sheets.
+
+Built in openpyxl's write-only mode (rows are streamed, not held), with styled cells, frozen
+headers, filters, fitted widths, status colours that carry their word, and native Excel charts.
+Its figures come from the same functions as the dashboard and the API.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import sqlalchemy as sa
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.utils import get_column_letter
+from sqlalchemy.orm import Session
+
+from tracker.accounts.models import User
+from tracker.dashboard.figures import status_by_pillar
+from tracker.hours.rollup import hour_rollup, hundredths_by_year
+from tracker.plans.models import STATUSES, Action, AllocationKind, AllocationLine, Plan, StatusChange
+from tracker.tracking.lines import action_lines
+from tracker.workbooks import cells
+
+ACTION_COLUMNS = [
+    "Code",
+    "Pillar",
+    "Title",
+    "Status",
+    "Late",
+    "Start year",
+    "End year",
+    "Cadence",
+    "Timeline",
+    "Description",
+    "Objectives",
+    "Other resources",
+    "Responsible",
+]
+WIDE = {"Title", "Description", "Objectives", "Other resources"}
+
+
+def _width(values, title: str) -> float:
+    longest = max([len(title), *(len(str(v)) for v in values if v is not None)], default=len(title))
+    return min(max(longest + 2, 8), 60 if title in WIDE else 40)
+
+
+def _columns(sheet, widths: list[float]) -> None:
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+
+
+def _resources(row) -> str:
+    """The text, then the money in brackets: ``Venue (1500.00 EUR)``; the import reads it back."""
+    money = f" ({row.resources_amount} {row.resources_currency})" if row.resources_amount is not None else ""
+    return ((row.resources_text or "") + money).strip()
+
+
+def build_plan_workbook(session: Session, plan: Plan, on: date) -> bytes:
+    """The workbook of ``plan``, late as of ``on``, as .xlsx bytes."""
+    workbook = Workbook(write_only=True)
+    pillars, _rows, lines = action_lines(session, plan, on)
+    _plan_sheet(workbook, session, plan, pillars, lines)
+    _actions_sheet(workbook, session, plan, pillars, lines)
+    _hours_sheet(workbook, session, plan, pillars, _rows)
+    _history_sheet(workbook, session, plan)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _plan_sheet(workbook, session, plan, pillars, lines) -> None:
+    sheet = cells.create_sheet(workbook, "Plan")
+    _columns(sheet, [26, 44, 14, 14, 14, 14])
+    t = cells.text
+    rows = [
+        [cells.header(sheet, ["Plan"])[0], t(sheet, plan.title)],
+        [t(sheet, "Organisation"), t(sheet, plan.organisation.name)],
+        [t(sheet, "Period"), t(sheet, f"{plan.start_year}-{plan.end_year}")],
+        [t(sheet, "Identifier"), t(sheet, plan.uid)],
+        [],
+        cells.header(sheet, ["Pillar", "Name", "completed", "ongoing", "upcoming", "late"]),
+    ]
+    for row in rows:
+        sheet.append(row)
+    first = len(rows) + 1
+    for figures in status_by_pillar(pillars, lines):
+        sheet.append(
+            [
+                cells.number(sheet, figures.pillar.position, "0"),
+                t(sheet, figures.pillar.name),
+                *(cells.number(sheet, figures.counts[s], "0") for s in STATUSES),
+                cells.number(sheet, figures.late, "0"),
+            ]
+        )
+    last = first + len(pillars) - 1
+    allocation = session.scalars(
+        sa.select(AllocationLine)
+        .where(AllocationLine.plan_id == plan.id)
+        .order_by(AllocationLine.year, AllocationLine.position, AllocationLine.id)
+    ).all()
+    sheet.append([])
+    sheet.append(cells.header(sheet, ["Allocation year", "Line", "Kind", "Hours"]))
+    for line in allocation:
+        sheet.append(
+            [
+                cells.number(sheet, line.year, "0"),
+                t(sheet, line.name),
+                t(sheet, line.kind.value),
+                cells.number(sheet, line.hours),
+            ]
+        )
+    if pillars:
+        chart = BarChart()
+        chart.type, chart.grouping, chart.overlap = "bar", "stacked", 100
+        chart.title, chart.y_axis.title = "Actions by pillar and status", "Actions"
+        chart.add_data(
+            Reference(sheet, min_col=3, max_col=5, min_row=first - 1, max_row=last), titles_from_data=True
+        )
+        chart.set_categories(Reference(sheet, min_col=2, min_row=first, max_row=last))
+        for series, colour in zip(chart.series, ("00B050", "FFC000", "FF0000"), strict=True):
+            series.graphicalProperties.solidFill = colour
+        chart.width, chart.height = 18, 9
+        sheet.add_chart(chart, "H2")
+
+
+def _actions_sheet(workbook, session, plan, pillars, lines) -> None:
+    sheet = cells.create_sheet(workbook, "Actions")
+    texts = {
+        row.id: row
+        for row in session.execute(
+            sa.select(
+                Action.id,
+                Action.description,
+                Action.objectives,
+                Action.resources_text,
+                Action.resources_amount,
+                Action.resources_currency,
+                Action.responsible,
+            ).where(Action.plan_id == plan.id)
+        )
+    }
+    labels = {pillar.id: pillar.label for pillar in pillars}
+    planned, logged = hundredths_by_year(session, plan)
+    years = list(plan.years)
+    titles = [*ACTION_COLUMNS, *(f"Planned hours {y}" for y in years), *(f"Logged hours {y}" for y in years)]
+    sample = lines[:500]
+    widths = [
+        _width([line.code for line in sample], "Code"),
+        _width([labels[line.pillar_id] for line in sample], "Pillar"),
+        _width([line.title for line in sample], "Title"),
+        12,
+        8,
+        10,
+        10,
+        15,
+        _width([line.timeline_text for line in sample], "Timeline"),
+        60,
+        50,
+        40,
+        _width([texts[line.id].responsible for line in sample], "Responsible"),
+        *([14] * (2 * len(years))),
+    ]
+    _columns(sheet, widths)
+    sheet.freeze_panes = "C2"
+    sheet.append(cells.header(sheet, titles))
+    t, n = cells.text, cells.number
+    for line in lines:
+        more = texts[line.id]
+        budgets, spent = planned.get(line.id, {}), logged.get(line.id, {})
+        # Each styled cell is reused column by column (slot): the row is written on append.
+        row = [
+            t(sheet, line.code, slot=1),
+            t(sheet, labels[line.pillar_id], slot=2),
+            t(sheet, line.title, wrap=True, slot=3),
+            cells.status(sheet, line.status, line.status.value, slot=4),
+            "yes" if line.late else "no",
+            n(sheet, line.start_year, "0", slot=6),
+            n(sheet, line.end_year, "0", slot=7) if line.end_year else "",
+            line.cadence.value,
+            t(sheet, line.timeline_text, slot=9),
+            t(sheet, more.description, wrap=True, slot=10),
+            t(sheet, more.objectives, wrap=True, slot=11),
+            t(sheet, _resources(more), wrap=True, slot=12),
+            t(sheet, more.responsible, slot=13),
+            *(n(sheet, budgets.get(y, 0) / 100, slot=14 + i) for i, y in enumerate(years)),
+            *(n(sheet, spent.get(y, 0) / 100, slot=14 + len(years) + i) for i, y in enumerate(years)),
+        ]
+        sheet.append(row)
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(titles))}{len(lines) + 1}"
+
+
+def _hours_sheet(workbook, session, plan, pillars, rows) -> None:
+    sheet = cells.create_sheet(workbook, "Hours")
+    titles = ["Year", "Line", "Kind", "Allocated", "Planned", "Logged", "Remaining", "Over-allocated"]
+    _columns(sheet, [8, 44, 16, 12, 12, 12, 12, 16])
+    sheet.freeze_panes = "A2"
+    sheet.append(cells.header(sheet, titles))
+    t, n = cells.text, cells.number
+    pillar_of = {row.id: row.pillar_id for row in rows}
+    totals = []
+    count = 0
+    for year in plan.years:
+        rollup = hour_rollup(session, plan, year, pillars=pillars, pillar_of=pillar_of)
+        for line in rollup.lines:
+            kind = rollup.by_kind[line.kind]
+            sheet.append(
+                [
+                    n(sheet, year, "0"),
+                    t(sheet, line.name),
+                    t(sheet, line.kind.value),
+                    n(sheet, line.hours),
+                    n(sheet, kind.planned) if line.kind is AllocationKind.IMPLEMENTATION else t(sheet, ""),
+                    n(sheet, kind.logged),
+                    n(sheet, kind.remaining),
+                    t(sheet, "yes" if kind.over_allocated else "no"),
+                ]
+            )
+            count += 1
+        for pillar in rollup.by_pillar:
+            sheet.append(
+                [
+                    n(sheet, year, "0"),
+                    t(sheet, f"{pillar.position} {pillar.name}"),
+                    t(sheet, "pillar"),
+                    t(sheet, ""),
+                    n(sheet, pillar.planned),
+                    n(sheet, pillar.logged),
+                    n(sheet, pillar.remaining),
+                    t(sheet, "yes" if pillar.over_allocated else "no"),
+                ]
+            )
+            count += 1
+        sheet.append(
+            [
+                n(sheet, year, "0"),
+                t(sheet, "Total"),
+                t(sheet, "total"),
+                n(sheet, rollup.allocated),
+                n(sheet, rollup.planned),
+                n(sheet, rollup.logged),
+                n(sheet, rollup.remaining),
+                t(sheet, "yes" if rollup.over_allocated else "no"),
+            ]
+        )
+        count += 1
+        totals.append((year, rollup))
+    sheet.auto_filter.ref = f"A1:H{count + 1}"
+    # The year totals again, side by side, for the chart.
+    sheet.append([])
+    first = count + 3
+    sheet.append(cells.header(sheet, ["Year", "", "", "Allocated", "Planned", "Logged"]))
+    for year, rollup in totals:
+        sheet.append(
+            [
+                t(sheet, str(year)),
+                None,
+                None,
+                n(sheet, rollup.allocated),
+                n(sheet, rollup.planned),
+                n(sheet, rollup.logged),
+            ]
+        )
+    last = first + len(totals)
+    chart = BarChart()
+    chart.title, chart.y_axis.title = "Hours by year", "Hours"
+    chart.add_data(Reference(sheet, min_col=4, max_col=6, min_row=first, max_row=last), titles_from_data=True)
+    chart.set_categories(Reference(sheet, min_col=1, min_row=first + 1, max_row=last))
+    chart.width, chart.height = 18, 9
+    sheet.add_chart(chart, "J2")
+
+
+def _history_sheet(workbook, session, plan) -> None:
+    sheet = cells.create_sheet(workbook, "History")
+    _columns(sheet, [18, 10, 12, 12, 24, 60])
+    sheet.freeze_panes = "A2"
+    sheet.append(cells.header(sheet, ["Date", "Action", "From", "To", "Who", "Note"]))
+    t = cells.text
+    count = 0
+    for at, code, before, after, who, note in session.execute(
+        sa.select(
+            StatusChange.at,
+            Action.code,
+            StatusChange.from_status,
+            StatusChange.to_status,
+            User.name,
+            StatusChange.note,
+        )
+        .join(Action, Action.id == StatusChange.action_id)
+        .outerjoin(User, User.id == StatusChange.user_id)
+        .where(Action.plan_id == plan.id)
+        .order_by(StatusChange.at, StatusChange.id)
+    ):
+        sheet.append(
+            [
+                cells.when(sheet, at, slot=1),
+                t(sheet, code, slot=2),
+                cells.status(sheet, before, before.value, slot=3) if before else "",
+                cells.status(sheet, after, after.value, slot=4),
+                t(sheet, who or "system", slot=5),
+                t(sheet, note, wrap=True, slot=6),
+            ]
+        )
+        count += 1
+    sheet.auto_filter.ref = f"A1:F{count + 1}"

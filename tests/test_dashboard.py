@@ -31,7 +31,7 @@ def test_the_seeded_plan_at_a_glance(viewer, iclei):
     assert "Overall management 100.0 h — 0.0 h 100.0 h" in page
     assert "Development/Implementation of the action plan 250.0 h 0.0 h 0.0 h 250.0 h" in page
     assert "Total 350.0 h 0.0 h 0.0 h 350.0 h" in page
-    assert "1. Organisational actions 0 5 2 3 7" in page
+    assert "1 Organisational actions 0 5 2 3 7" in page
     assert "All pillars 2 10 5 6 17" in page
     assert "2025 350.0 h 0.0 h 0.0 h 350.0 h" in page and "2024 0.0 h 0.0 h 0.0 h 0.0 h" in page
     assert "3.2.6 ICLEI member webinar ◐ ongoing : The 2023 occurrence is not done." in page

@@ -23,10 +23,10 @@ def test_the_plan_pillar_by_pillar_with_every_action(client, auth, users, iclei)
         for m in (
             re.search(re.escape(h), page)
             for h in [
-                "1. Organisational actions",
-                "2. Communication",
-                "3. Training and capacity-building",
-                "4. Monitoring and evaluation",
+                "1 Organisational actions",
+                "2 Communication",
+                "3 Training and capacity-building",
+                "4 Monitoring and evaluation",
             ]
         )
     ]

@@ -27,10 +27,10 @@ def test_sign_in_read_the_plan_and_an_action(page):
     sign_in(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Gender Mainstreaming Action Plan 2023-2026")
     for pillar in [
-        "1. Organisational actions",
-        "2. Communication",
-        "3. Training and capacity-building",
-        "4. Monitoring and evaluation",
+        "1 Organisational actions",
+        "2 Communication",
+        "3 Training and capacity-building",
+        "4 Monitoring and evaluation",
     ]:
         expect(page.get_by_role("heading", name=pillar)).to_be_visible()
     expect(page.locator("table.actions tbody tr")).to_have_count(17)

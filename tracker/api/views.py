@@ -23,6 +23,7 @@ from tracker.dashboard.figures import data_version
 from tracker.hours.models import TimeEntry
 from tracker.hours.rollup import HourRollup, hour_rollup, hundredths_by_year
 from tracker.hours.services import log_hours
+from tracker.plans import rules
 from tracker.plans.editing import change_status
 from tracker.plans.history import action_history
 from tracker.plans.late import late_reasons
@@ -165,7 +166,7 @@ def rollup_json(rollup: HourRollup) -> dict:
         ],
         "by_pillar": [
             {
-                "pillar": f"{pillar.position} {pillar.name}",
+                "pillar": pillar.label,
                 "planned": hours(pillar.planned),
                 "logged": hours(pillar.logged),
                 "remaining": hours(pillar.remaining),
@@ -212,7 +213,7 @@ def action_status(action_id: int):
     action = action_or_404(action_id)
     data = json_body()
     errors = Errors()
-    status = errors.check("status", validation.status, data.get("status"))
+    status = errors.check("status", rules.status, data.get("status"))
     note = errors.check("note", validation.text, data.get("note"))
     version = errors.check("version", validation.version, data.get("version"))
     errors.raise_any()

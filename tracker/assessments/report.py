@@ -171,7 +171,7 @@ def period_figures(session: Session, plan: Plan, start: date, end: date, today: 
             sa.select(Pillar).where(Pillar.plan_id == plan.id).order_by(Pillar.position, Pillar.id)
         )
     )
-    label = {pillar.id: f"{pillar.position} {pillar.name}" for pillar in pillars}
+    label = {pillar.id: pillar.label for pillar in pillars}
     actions = session.execute(
         sa.select(
             Action.id,

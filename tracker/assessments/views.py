@@ -38,10 +38,10 @@ from tracker.core.permissions import Need, requires
 from tracker.core.scope import get_or_404
 from tracker.core.validation import Errors, Invalid
 from tracker.dashboard import charts
-from tracker.dashboard.views import status_labels
 from tracker.hours.rollup import YearHours
 from tracker.plans.loaders import plan_or_404
 from tracker.plans.models import Status
+from tracker.plans.rules import pillar_label, status_labels
 from tracker.workbooks.assessment_workbook import build_assessment_workbook
 
 bp = Blueprint("assessments", __name__)
@@ -105,7 +105,7 @@ def draw(data: dict, name: str) -> bytes:
         return charts.hours_by_year(rows, labels)
     rows = [
         SimpleNamespace(
-            pillar=SimpleNamespace(position=p["position"], name=p["name"]),
+            pillar=SimpleNamespace(label=pillar_label(p["position"], p["name"])),
             counts={status: p["end"][status.value] for status in Status},
         )
         for p in data["by_pillar"]

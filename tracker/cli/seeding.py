@@ -8,7 +8,6 @@ second run duplicates nothing and overwrites nobody's updates.
 from __future__ import annotations
 
 import random
-import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -31,6 +30,7 @@ from tracker.core.paths import resource_dir
 from tracker.core.permissions import Role
 from tracker.history.recording import note_change, set_actor, set_clock
 from tracker.hours.models import TimeEntry
+from tracker.plans import rules
 from tracker.plans.models import (
     Action,
     AllocationKind,
@@ -45,7 +45,6 @@ from tracker.plans.models import (
 
 SEED_DIR = resource_dir("seed")
 ICLEI_SEED = SEED_DIR / "iclei.toml"
-CODE_PATTERN = re.compile(r"^\d+(\.\d+)*$")
 MAX_TITLE = 300
 MAX_TEXT = 20_000
 
@@ -204,7 +203,7 @@ def read_seed(path: Path) -> dict:
     for index, action in enumerate(raw.get("actions") or [], start=1):
         code = action.get("code")
         where = f"action {code}" if isinstance(code, str) and code else f"action #{index}"
-        if not isinstance(code, str) or not CODE_PATTERN.match(code):
+        if not isinstance(code, str) or not rules.CODE_PATTERN.match(code):
             check.problem(where, "code", f"{code!r} is not a code such as 3.1.1")
         elif code in codes:
             check.problem(where, "code", f"{code} is listed twice")

@@ -11,8 +11,6 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from tracker.plans.models import Cadence, Status
-
 MAX_TITLE = 300
 MAX_TEXT = 20_000
 MAX_HOURS_PER_ENTRY = Decimal(24)
@@ -183,16 +181,6 @@ def choice(field: str, value, enum_cls):
     except ValueError:
         allowed = ", ".join(member.value for member in enum_cls)
         raise Invalid({field: f"must be one of {allowed}"}) from None
-
-
-def status(field: str, value) -> Status:
-    """completed, ongoing or upcoming."""
-    return choice(field, value, Status)
-
-
-def cadence(field: str, value) -> Cadence:
-    """once, ongoing, yearly or every two years."""
-    return choice(field, value, Cadence)
 
 
 def version(field: str, value) -> int:

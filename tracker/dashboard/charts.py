@@ -47,7 +47,7 @@ def status_by_pillar(rows: Sequence[PillarStatus], labels: dict[Status, str]) ->
     """Horizontal stacked bars: how many actions of each pillar are in each status."""
     figure = Figure(figsize=(8, 0.55 * max(len(rows), 1) + 1.4))
     axes = figure.add_subplot()
-    names = [f"{row.pillar.position}. {row.pillar.name}" for row in rows][::-1]
+    names = [row.pillar.label for row in rows][::-1]
     left = [0] * len(rows)
     for status in STATUSES:
         values = [row.counts[status] for row in rows][::-1]
@@ -140,7 +140,7 @@ def timeline(plan: Plan, pillars: Sequence[Pillar], actions: Sequence[ActionLine
             axes.text(
                 plan.end_year + 1.05,
                 seen + count / 2 - 0.5,
-                f"{pillar.position}. {pillar.name}",
+                pillar.label,
                 va="center",
                 fontsize=8,
             )

@@ -18,18 +18,10 @@ from tracker.dashboard.figures import build_dashboard, data_version, timeline_su
 from tracker.hours.rollup import YearHours, hours_per_year
 from tracker.plans.loaders import plan_or_404, requested_year, to_the_plan
 from tracker.plans.models import Plan, Status
+from tracker.plans.rules import status_labels
 
 bp = Blueprint("dashboard", __name__)
 CHARTS = ("status-by-pillar", "hours-by-year", "timeline")
-
-
-def status_labels() -> dict:
-    return {
-        Status.COMPLETED: _("completed"),
-        Status.ONGOING: _("ongoing"),
-        Status.UPCOMING: _("upcoming"),
-        "actions": _("Actions"),
-    }
 
 
 def cache_key(what: str, plan: Plan, version: int, year: int) -> str:

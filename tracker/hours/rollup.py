@@ -25,7 +25,15 @@ from sqlalchemy.orm import Session
 
 from tracker.accounts.models import User
 from tracker.hours.models import MANAGEMENT, ActionHours, PersonHours
-from tracker.plans.models import Action, AllocationKind, AllocationLine, Pillar, Plan, PlannedHours
+from tracker.plans.models import (
+    Action,
+    AllocationKind,
+    AllocationLine,
+    Pillar,
+    Plan,
+    PlannedHours,
+    pillar_label,
+)
 
 ZERO = Decimal("0.00")
 
@@ -80,6 +88,11 @@ class PillarFigures(BudgetFigures):
     pillar_id: int = 0
     position: int = 0
     name: str = ""
+
+    @property
+    def label(self) -> str:
+        """The pillar as the plan numbers it."""
+        return pillar_label(self.position, self.name)
 
 
 @dataclass(frozen=True)

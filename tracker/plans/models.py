@@ -47,6 +47,11 @@ class AllocationKind(enum.StrEnum):
     IMPLEMENTATION = "implementation"
 
 
+def pillar_label(position: int, name: str) -> str:
+    """A pillar as the plan numbers it, everywhere: ``3 Training and capacity-building``."""
+    return f"{position} {name}"
+
+
 def new_plan_uid() -> str:
     """A stable identifier written into exports, so an import finds its plan again."""
     return str(uuid.uuid4())
@@ -124,7 +129,7 @@ class Pillar(Versioned, Timestamped, Base):
     @property
     def label(self) -> str:
         """The pillar as the plan numbers it: ``3 Training and capacity-building``."""
-        return f"{self.position} {self.name}"
+        return pillar_label(self.position, self.name)
 
 
 class Action(Versioned, Timestamped, Base):

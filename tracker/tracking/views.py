@@ -20,6 +20,7 @@ from tracker.core.forms import VersionForm, errors_for, field_errors, show_error
 from tracker.core.permissions import Need, requires
 from tracker.core.scope import current_scope
 from tracker.core.validation import Errors, Invalid
+from tracker.plans import rules
 from tracker.plans.editing import (
     ActionFields,
     add_action,
@@ -115,7 +116,7 @@ def read_action_form(form: ActionForm, plan: Plan) -> tuple[ActionFields, dict[i
         objectives=errors.check("objectives", validation.text, form.objectives.data),
         start_year=start_year,
         end_year=end_year,
-        cadence=errors.check("cadence", validation.cadence, form.cadence.data),
+        cadence=errors.check("cadence", rules.cadence, form.cadence.data),
         timeline_text=errors.check("timeline_text", validation.text, form.timeline_text.data, limit=300),
         resources_text=errors.check("resources_text", validation.text, form.resources_text.data),
         resources_amount=amount,
@@ -287,7 +288,7 @@ def status(action_id: int):
         return action_page(action, 400, status_form=form)
     try:
         errors = Errors()
-        new = errors.check("status", validation.status, form.status.data)
+        new = errors.check("status", rules.status, form.status.data)
         note = errors.check("note", validation.text, form.note.data)
         version = errors.check("version", validation.version, form.version.data)
         errors.raise_any()
@@ -434,10 +435,8 @@ def new(pillar_id: int):
         try:
             errors = Errors()
             errors.errors.update(field_errors(form))
-            code = errors.check("code", validation.text, form.code.data, required=True, limit=20)
-            if code and not all(part.isdigit() for part in code.split(".")):
-                errors.errors["code"] = _("must be numbers separated by dots, such as 3.1.8")
-            new_status = errors.check("status", validation.status, form.status.data)
+            code = errors.check("code", rules.action_code, form.code.data)
+            new_status = errors.check("status", rules.status, form.status.data)
             try:
                 fields, planned = read_action_form(form, plan)
             except Invalid as error:

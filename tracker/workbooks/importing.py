@@ -29,8 +29,18 @@ from tracker.core import validation
 from tracker.core.concurrency import Conflict, flush
 from tracker.core.validation import Invalid
 from tracker.history.recording import note_change
+from tracker.plans import rules
 from tracker.plans.editing import set_planned_hours
-from tracker.plans.models import Action, AllocationKind, AllocationLine, Cadence, Pillar, Plan, Status
+from tracker.plans.models import (
+    Action,
+    AllocationKind,
+    AllocationLine,
+    Cadence,
+    Pillar,
+    Plan,
+    Status,
+    pillar_label,
+)
 from tracker.workbooks.reading import ImportFailed, Problem, blank, open_workbook
 
 REQUIRED_COLUMNS = ("Code", "Pillar", "Title", "Status", "Start year", "End year", "Cadence")
@@ -136,6 +146,11 @@ def _as_text(column: str, value, *, required: bool = False, limit: int = validat
     if isinstance(value, int | float):
         value = str(int(value)) if float(value).is_integer() else repr(value)
     return validation.text(column, value, required=required, limit=limit)
+
+
+def _as_code(column: str, value) -> str:
+    """An action code by the one rule (a cell typed as a number, such as 3.1, keeps its text)."""
+    return rules.action_code(column, _as_text(column, value, required=True, limit=rules.MAX_CODE))
 
 
 def _as_number(column: str, value) -> Decimal:
@@ -291,7 +306,7 @@ def _read_actions_sheet(sheet, pillars: list[PillarRow], start, end, problems: l
                 planned_columns[year] = index
     labels = {}
     for pillar in pillars:
-        labels[f"{pillar.position} {pillar.name}"] = pillar.name
+        labels[pillar_label(pillar.position, pillar.name)] = pillar.name
         labels[pillar.name] = pillar.name
 
     def where(title):
@@ -308,13 +323,13 @@ def _read_actions_sheet(sheet, pillars: list[PillarRow], start, end, problems: l
             return values[columns[title]]
 
         before = len(problems)
-        code = notes.parse(number, where("Code"), _as_text, cell("Code"), required=True, limit=20)
+        code = notes.parse(number, where("Code"), _as_code, cell("Code"))
         pillar_text = notes.parse(number, where("Pillar"), _as_text, cell("Pillar"), required=True, limit=300)
         title = notes.parse(
             number, where("Title"), _as_text, cell("Title"), required=True, limit=validation.MAX_TITLE
         )
-        status = notes.parse(number, where("Status"), validation.status, cell("Status"))
-        cadence = notes.parse(number, where("Cadence"), validation.cadence, cell("Cadence"))
+        status = notes.parse(number, where("Status"), rules.status, cell("Status"))
+        cadence = notes.parse(number, where("Cadence"), rules.cadence, cell("Cadence"))
         start_year = notes.parse(number, where("Start year"), _as_year, cell("Start year"))
         end_year = notes.parse(number, where("End year"), _as_year, cell("End year"), required=False)
         if start_year and end_year and end_year < start_year:

@@ -222,7 +222,7 @@ def _hours_sheet(workbook, session, plan, pillars, rows) -> None:
             sheet.append(
                 [
                     n(sheet, year, "0"),
-                    t(sheet, f"{pillar.position} {pillar.name}"),
+                    t(sheet, pillar.label),
                     t(sheet, "pillar"),
                     t(sheet, ""),
                     n(sheet, pillar.planned),

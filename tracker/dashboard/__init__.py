@@ -1,0 +1,1 @@
+"""The management dashboard: its figures, charts and page."""

@@ -69,7 +69,7 @@ def test_the_four_sheets_as_a_spreadsheet_user_sees_them(session, iclei):
     assert row["Status"].fill.fgColor.rgb == "00FFEB9C"  # yellow, and the word with it
     assert (
         isinstance(row["Planned hours 2025"].value, (int, float))
-        and row["Planned hours 2025"].number_format == "#,##0.0"
+        and row["Planned hours 2025"].number_format == "#,##0.0#"  # 7.25 shows as 7.25, as on the pages
     )
     assert row["Description"].alignment.wrap_text
     assert actions.column_dimensions["J"].width == 60

@@ -179,6 +179,21 @@ def cell_change(sheet, code, title, value):
     return change
 
 
+def text_cell_change(sheet, code, title, value):
+    """Like :func:`cell_change`, with the value kept as text even when it reads as a formula."""
+
+    def change(data):
+        def edit(book):
+            target = book[sheet]
+            cell = target.cell(row_of(target, code), column(target, title))
+            cell.value = value
+            cell.data_type = "s"
+
+        return edited(data, edit)
+
+    return change
+
+
 def without_sheet(name):
     return lambda data: edited(data, lambda book: book.remove(book[name]))
 
@@ -216,6 +231,13 @@ BAD_FILES = {
     "duplicate code": (
         cell_change("Actions", "3.1.2", "Code", "3.1.1"),
         ["sheet Actions, row 3, column A (Code): the code 3.1.1 is also used in row 2"],
+    ),
+    "a formula as a code": (
+        text_cell_change("Actions", "3.1.2", "Code", "=cmd|'/C calc'!A0"),
+        [
+            "sheet Actions, row 3, column A (Code)",
+            "is not a code: use numbers separated by dots, such as 3.1.8",
+        ],
     ),
     "unknown pillar": (
         cell_change("Actions", "3.1.2", "Pillar", "9 Space travel"),

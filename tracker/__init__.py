@@ -55,6 +55,7 @@ def create_app(test_config: dict | None = None, environ: dict[str, str] | None =
     from tracker.cli import commands
     from tracker.core import database, errors, i18n, permissions, security
     from tracker.dashboard import views as dashboard
+    from tracker.hours import display
     from tracker.hours import views as hours
     from tracker.plans import views as plans
     from tracker.tracking import views as tracking
@@ -63,6 +64,7 @@ def create_app(test_config: dict | None = None, environ: dict[str, str] | None =
     init_model_hooks()
     database.init_app(app)
     i18n.init_app(app)
+    display.init_app(app)
     web.init_app(app)
     permissions.init_app(app)
     security.init_app(app)

@@ -21,7 +21,7 @@ from tracker.core.scope import current_scope
 from tracker.core.validation import Errors, Invalid
 from tracker.dashboard.figures import data_version
 from tracker.hours.models import TimeEntry
-from tracker.hours.rollup import HourRollup, hour_rollup, hundredths_by_year
+from tracker.hours.rollup import ZERO, HourRollup, hour_rollup, hours_by_year
 from tracker.hours.services import log_hours
 from tracker.plans import rules
 from tracker.plans.editing import change_status
@@ -67,7 +67,7 @@ def plans():
 def action_json(action, pillar_label: str, late: bool, planned: dict, logged: dict, years: range) -> dict:
     """An action (a model or a dashboard line) as every API answer shows it.
 
-    ``planned`` and ``logged`` map years to hours in whole hundredths, as stored.
+    ``planned`` and ``logged`` map years to exact hours; they become JSON numbers only here.
     """
     return {
         "id": action.id,
@@ -80,8 +80,8 @@ def action_json(action, pillar_label: str, late: bool, planned: dict, logged: di
         "end_year": action.end_year,
         "cadence": action.cadence.value,
         "timeline_text": action.timeline_text,
-        "planned_hours": {str(year): planned.get(year, 0) / 100 for year in years},
-        "logged_hours": {str(year): logged.get(year, 0) / 100 for year in years},
+        "planned_hours": {str(year): hours(planned.get(year, ZERO)) for year in years},
+        "logged_hours": {str(year): hours(logged.get(year, ZERO)) for year in years},
         "version": action.version,
     }
 
@@ -108,7 +108,7 @@ def actions_json(plan) -> list[dict]:
     """The action list of ``plan`` as the API shows it, computed from the database."""
     pillars, _rows, lines = action_lines(db.session, plan, today())
     labels = {pillar.id: pillar.label for pillar in pillars}
-    planned, logged = hundredths_by_year(db.session, plan)
+    planned, logged = hours_by_year(db.session, plan)
     empty: dict = {}
     return [
         action_json(
@@ -128,7 +128,7 @@ def one_action_json(action: Action) -> dict:
     plan = action.pillar.plan
     occurrences = action_occurrences(action, plan)
     late = late_reasons(action.status, action.start_year, action.end_year, occurrences, today())
-    planned, logged = hundredths_by_year(db.session, plan, action_id=action.id)
+    planned, logged = hours_by_year(db.session, plan, action_id=action.id)
     return action_json(
         action, action.pillar.label, bool(late), planned[action.id], logged[action.id], plan.years
     )

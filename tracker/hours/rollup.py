@@ -265,13 +265,16 @@ def hour_rollup(
     )
 
 
-def hundredths_by_year(
+def hours_by_year(
     session: Session, plan: Plan, action_id: int | None = None
-) -> tuple[dict[int, dict[int, int]], dict[int, dict[int, int]]]:
-    """Planned and logged hours of every action of ``plan`` (or of one), by action and year,
-    as the whole hundredths they are stored in (cheap to read by the ten thousand)."""
+) -> tuple[dict[int, dict[int, Decimal]], dict[int, dict[int, Decimal]]]:
+    """Planned and logged hours of every action of ``plan`` (or of one), by action and year.
+
+    Read as the whole hundredths they are stored in, which is cheap by the ten thousand, and
+    handed on as exact Decimals.
+    """
     stored = sa.BigInteger()
-    planned: dict[int, dict[int, int]] = defaultdict(dict)
+    planned: dict[int, dict[int, Decimal]] = defaultdict(dict)
     planned_query = (
         sa.select(PlannedHours.action_id, PlannedHours.year, sa.type_coerce(PlannedHours.hours, stored))
         .join(Action, Action.id == PlannedHours.action_id)
@@ -279,31 +282,17 @@ def hundredths_by_year(
     )
     if action_id is not None:
         planned_query = planned_query.where(PlannedHours.action_id == action_id)
-    for planned_action, year, hours in session.execute(planned_query):
-        planned[planned_action][year] = hours
-    logged: dict[int, dict[int, int]] = defaultdict(dict)
+    for planned_action, year, hundredths in session.execute(planned_query):
+        planned[planned_action][year] = Decimal(hundredths).scaleb(-2)
+    logged: dict[int, dict[int, Decimal]] = defaultdict(dict)
     logged_query = sa.select(
         ActionHours.action_id, ActionHours.year, sa.type_coerce(ActionHours.hours, stored)
     ).where(ActionHours.plan_id == plan.id, ActionHours.action_id != MANAGEMENT)
     if action_id is not None:
         logged_query = logged_query.where(ActionHours.action_id == action_id)
-    for logged_action, year, hours in session.execute(logged_query):
-        logged[logged_action][year] = hours
+    for logged_action, year, hundredths in session.execute(logged_query):
+        logged[logged_action][year] = Decimal(hundredths).scaleb(-2)
     return planned, logged
-
-
-def hours_by_year(
-    session: Session, plan: Plan, action_id: int | None = None
-) -> tuple[dict[int, dict[int, Decimal]], dict[int, dict[int, Decimal]]]:
-    """Planned and logged hours of every action of ``plan`` (or of one), by action and year."""
-    planned, logged = hundredths_by_year(session, plan, action_id)
-
-    def exact(table):
-        return defaultdict(
-            dict, {a: {y: Decimal(v).scaleb(-2) for y, v in years.items()} for a, years in table.items()}
-        )
-
-    return exact(planned), exact(logged)
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,17 @@ from sqlalchemy.orm import Session
 
 from tracker.accounts.models import User
 from tracker.core.concurrency import expect_version, flush
+from tracker.history.recording import require as require_history
 from tracker.hours.models import TimeEntry
+from tracker.hours.summary import require as require_summary
 from tracker.plans.editing import writable
 from tracker.plans.models import Action, Plan
+
+
+def require_hooks() -> None:
+    """Refuse to write entries unless the history and the summaries will follow them."""
+    require_history()
+    require_summary()
 
 
 def log_hours(
@@ -29,6 +37,7 @@ def log_hours(
     note: str,
 ) -> TimeEntry:
     """Add a time entry. Entries are additions, so logging never conflicts."""
+    require_hooks()
     if action is not None:
         writable(action)
     entry = TimeEntry(
@@ -55,6 +64,7 @@ def update_entry(
     version: int,
 ) -> None:
     """Correct a time entry."""
+    require_hooks()
     what = "this time entry"
     expect_version(entry, version, what)
     if action is not None and action.id != entry.action_id:
@@ -66,6 +76,7 @@ def update_entry(
 
 def delete_entry(session: Session, entry: TimeEntry, *, version: int) -> None:
     """Delete a time entry; the history keeps what it was."""
+    require_hooks()
     expect_version(entry, version, "this time entry")
     session.delete(entry)
     flush(session, [entry], "this time entry")

@@ -19,13 +19,10 @@ from sqlalchemy.orm import Session
 
 from tracker.hours.models import MANAGEMENT, ActionHours, PersonHours, TimeEntry
 
+ZERO = Decimal("0.00")
 # (plan, year, action or 0) and (plan, year, person, on management?)
 ActionKey = tuple[int, int, int]
 PersonKey = tuple[int, int, int, bool]
-
-
-def _hundredths(hours) -> int:
-    return int(Decimal(str(hours)) * 100)
 
 
 def _value(entry: TimeEntry, name: str, old: bool):
@@ -37,14 +34,15 @@ def _value(entry: TimeEntry, name: str, old: bool):
 
 
 def _deltas(session: Session):
-    by_action: dict[ActionKey, list[int]] = defaultdict(lambda: [0, 0])
-    by_person: dict[PersonKey, list[int]] = defaultdict(lambda: [0, 0])
+    by_action: dict[ActionKey, list] = defaultdict(lambda: [ZERO, 0])
+    by_person: dict[PersonKey, list] = defaultdict(lambda: [ZERO, 0])
 
     def add(entry: TimeEntry, old: bool, sign: int) -> None:
         plan_id = _value(entry, "plan_id", old)
         year = _value(entry, "spent_on", old).year
         action_id = _value(entry, "action_id", old)
-        hours = _hundredths(_value(entry, "hours", old)) * sign
+        value = _value(entry, "hours", old)
+        hours = (value if isinstance(value, Decimal) else Decimal(str(value))) * sign
         for table, key in (
             (by_action, (plan_id, year, action_id or MANAGEMENT)),
             (by_person, (plan_id, year, _value(entry, "user_id", old), action_id is None)),
@@ -95,12 +93,10 @@ def require() -> None:
 
 
 def apply(connection, table, columns, changes) -> None:
-    """Add ``(key, hundredths, entries)`` deltas to a summary table, creating rows as needed."""
+    """Add ``(key, hours, entries)`` deltas to a summary table, creating rows as needed."""
     insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     for key, hours, count in changes:
-        statement = insert(table).values(
-            **dict(zip(columns, key, strict=True)), hours=Decimal(hours) / 100, entries=count
-        )
+        statement = insert(table).values(**dict(zip(columns, key, strict=True)), hours=hours, entries=count)
         statement = statement.on_conflict_do_update(
             index_elements=list(columns),
             set_={

@@ -17,6 +17,7 @@ from tracker.core.concurrency import STALE, Conflict, claim, expect_version, flu
 from tracker.core.db import utcnow
 from tracker.core.validation import Invalid
 from tracker.history.recording import note_change
+from tracker.history.recording import require as require_history
 from tracker.plans.models import Action, Cadence, Occurrence, Pillar, Plan, PlannedHours, Status
 from tracker.plans.timeline import occurrence_years
 
@@ -31,6 +32,7 @@ def writable(action: Action) -> None:
 
 def change_status(session: Session, action: Action, *, status: Status, note: str, version: int) -> bool:
     """Give ``action`` a new status with a note; ``False`` if it already had that status."""
+    require_history()
     writable(action)
     expect_version(action, version, f"action {action.code}")
     if action.status is status:
@@ -45,6 +47,7 @@ def change_statuses(
     session: Session, plan: Plan, versions: dict[int, int], *, status: Status, note: str
 ) -> list[Action]:
     """Change several actions at once with one note: all of them, or none if any is stale."""
+    require_history()
     actions = session.scalars(
         sa.select(Action).where(Action.plan_id == plan.id, Action.id.in_(versions))
     ).all()
@@ -71,6 +74,7 @@ def mark_occurrence(
     session: Session, plan: Plan, action: Action, *, year: int, done: bool, note: str, version: int
 ) -> Occurrence:
     """Mark an occurrence of a recurring action done or not. ``version`` 0: not yet recorded."""
+    require_history()
     writable(action)
     years = occurrence_years(
         action.cadence, action.start_year, action.end_year, plan.start_year, plan.end_year
@@ -145,6 +149,7 @@ def update_action(
     version: int,
 ) -> None:
     """Save the action form: its fields and its budgets, from the version the person saw."""
+    require_history()
     writable(action)
     what = f"action {action.code}"
     expect_version(action, version, what)
@@ -164,6 +169,7 @@ def add_action(
     session: Session, pillar: Pillar, *, code: str, fields: ActionFields, status: Status, note: str = ""
 ) -> Action:
     """Add an action to a pillar, with a code unique in its plan."""
+    require_history()
     taken = session.scalar(sa.select(Action.id).where(Action.plan_id == pillar.plan_id, Action.code == code))
     if taken is not None:
         raise Invalid({"code": f"{code} is already used in this plan"})
@@ -181,6 +187,7 @@ def add_action(
 
 def archive_action(session: Session, action: Action, *, version: int) -> None:
     """Archive an action instead of deleting it: its hours and history stay."""
+    require_history()
     writable(action)
     expect_version(action, version, f"action {action.code}")
     action.archived_at = utcnow()

@@ -11,6 +11,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
+from tracker.hours.display import HOURS_PATTERN
 from tracker.plans.models import Status
 
 # A spreadsheet evaluates text that starts with one of these as a formula (or DDE): never for us.
@@ -20,7 +21,7 @@ HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
 THIN = Side(style="thin", color="999999")
 HEADER_BORDER = Border(bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
-HOURS_FORMAT = "#,##0.0"
+HOURS_FORMAT = HOURS_PATTERN  # the pages' rule: 7.25 stays 7.25
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 # The most a cell holds (Excel's limit).
@@ -141,7 +142,8 @@ def text(sheet, value, *, wrap: bool = False, slot=None):
 
 
 def number(sheet, value, number_format: str = HOURS_FORMAT, *, slot=None) -> WriteOnlyCell:
-    """A number cell (hours with one decimal by default)."""
+    """A number cell (hours, by the pages' display rule, by default); an exact Decimal becomes
+    the float a cell holds only here, at the edge."""
     value = float(value) if isinstance(value, Decimal) else value
     return _fill(_cell(sheet, slot, ("number", number_format), _format(number_format)), value, "n")
 

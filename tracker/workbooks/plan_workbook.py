@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from tracker.accounts.models import User
 from tracker.dashboard.figures import status_by_pillar
-from tracker.hours.rollup import hour_rollup, hundredths_by_year
+from tracker.hours.rollup import ZERO, hour_rollup, hours_by_year
 from tracker.plans.models import STATUSES, Action, AllocationKind, AllocationLine, Plan, StatusChange
 from tracker.tracking.lines import action_lines
 from tracker.workbooks import cells
@@ -142,7 +142,7 @@ def _actions_sheet(workbook, session, plan, pillars, lines) -> None:
         )
     }
     labels = {pillar.id: pillar.label for pillar in pillars}
-    planned, logged = hundredths_by_year(session, plan)
+    planned, logged = hours_by_year(session, plan)
     years = list(plan.years)
     titles = [*ACTION_COLUMNS, *(f"Planned hours {y}" for y in years), *(f"Logged hours {y}" for y in years)]
     sample = lines[:500]
@@ -184,8 +184,8 @@ def _actions_sheet(workbook, session, plan, pillars, lines) -> None:
             t(sheet, more.objectives, wrap=True, slot=11),
             t(sheet, _resources(more), wrap=True, slot=12),
             t(sheet, more.responsible, slot=13),
-            *(n(sheet, budgets.get(y, 0) / 100, slot=14 + i) for i, y in enumerate(years)),
-            *(n(sheet, spent.get(y, 0) / 100, slot=14 + len(years) + i) for i, y in enumerate(years)),
+            *(n(sheet, budgets.get(y, ZERO), slot=14 + i) for i, y in enumerate(years)),
+            *(n(sheet, spent.get(y, ZERO), slot=14 + len(years) + i) for i, y in enumerate(years)),
         ]
         sheet.append(row)
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(titles))}{len(lines) + 1}"

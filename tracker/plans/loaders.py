@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from tracker.core.clock import today
 from tracker.core.extensions import db
 from tracker.core.scope import Scope, current_scope, get_or_404, scoped
-from tracker.plans.models import Action, Pillar, Plan
+from tracker.plans.models import Action, AllocationLine, Pillar, Plan
 
 
 def plans_in(session: Session, scope: Scope) -> list[Plan]:
@@ -40,6 +40,14 @@ def pillar_or_404(pillar_id: int, plan: Plan | None = None) -> Pillar:
     if plan is not None and pillar.plan_id != plan.id:
         abort(404)
     return pillar
+
+
+def line_or_404(line_id: int, plan: Plan) -> AllocationLine:
+    """An allocation line of ``plan`` the person may reach; anything else is 404."""
+    line = get_or_404(db.session, AllocationLine, line_id)
+    if line.plan_id != plan.id:
+        abort(404)
+    return line
 
 
 def requested_year(plan: Plan, raw: str | None) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,7 +14,7 @@ from tracker.core.permissions import Need, requires
 from tracker.core.scope import current_scope
 from tracker.core.validation import Errors, Invalid
 from tracker.plans import admin as planning
-from tracker.plans.loaders import pillar_or_404, plan_or_404, plans_in
+from tracker.plans.loaders import line_or_404, pillar_or_404, plan_or_404, plans_in
 from tracker.plans.models import AllocationKind, AllocationLine
 
 bp = Blueprint("planning", __name__, url_prefix="/admin/plans")
@@ -168,9 +168,7 @@ def add_line(plan_id: int):
 def line(plan_id: int, line_id: int):
     """Change or delete an allocation line."""
     plan = plan_or_404(plan_id)
-    line = db.session.get(AllocationLine, line_id)
-    if line is None or line.plan_id != plan.id:
-        abort(404)
+    line = line_or_404(line_id, plan)
     key = f"line-{line.id}"
     errors = Errors()
     version = errors.check("version", validation.version, request.form.get("version"))

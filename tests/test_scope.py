@@ -1,0 +1,475 @@
+"""Scope: another organisation's records are absent on every route, whatever the method.
+
+Two organisations, Alpha and Bravo, hold the same kinds of records. Alpha's admin, who may do
+anything to Alpha's records, asks every route that names a record in its URL with Bravo's ids:
+each answer is 404, and nothing of Bravo changes. With Alpha's ids the same pages answer 200, so
+the 404s are not for want of a page. Routes without ids show Alpha's records and never Bravo's.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from itertools import product
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests import factories as f
+from tests.conftest import PASSWORD
+from tracker.accounts.models import ApiToken, User
+from tracker.accounts.services import create_token, create_user
+from tracker.assessments.models import Assessment
+from tracker.assessments.report import create_assessment, publish
+from tracker.core import scope
+from tracker.core.permissions import Role
+from tracker.hours.models import TimeEntry
+from tracker.plans.models import Action, AllocationKind, AllocationLine, Cadence, Pillar, Plan
+from tracker.schema import Base
+from tracker.workbooks import build_plan_workbook
+from tracker.workbooks.assessment_workbook import build_assessment_workbook
+
+TODAY = date(2026, 11, 23)
+YEAR = 2025
+# The URL arguments that name a record of an organisation, and the record's model.
+RECORDS = {
+    "plan_id": Plan,
+    "pillar_id": Pillar,
+    "action_id": Action,
+    "line_id": AllocationLine,
+    "entry_id": TimeEntry,
+    "user_id": User,
+    "token_id": ApiToken,
+    "assessment_id": Assessment,
+}
+# The other URL arguments: the same for every organisation (a year of the plans, a valid chart).
+FIXED = {"year": YEAR, "name": "status-by-pillar"}
+# Public reports are reached by their secret link, not by scope (see tests/test_assessments.py).
+UNSCOPED = ("/static/", "/public/")
+# Pages without ids that list an organisation's records, and which of its names each shows.
+LISTS = {
+    "/plans": ("plan",),
+    "/admin/plans": ("plan",),
+    "/admin/users": ("admin", "admin email", "editor", "viewer email"),
+    "/admin/tokens": ("token", "admin"),
+    "/admin/security": ("admin email",),
+    "/api/v1/plans": ("plan", "organisation"),
+}
+NEW_PASSWORD = "a quiet morning in Bonn by the river"
+
+
+@dataclass(frozen=True)
+class Side:
+    """One organisation's records: ids to put in URLs, and the names a page could show of them."""
+
+    organisation_id: int
+    # By URL argument; the assessments are a draft and a published report.
+    ids: dict[str, list[int]]
+    names: dict[str, str]
+    admin: str  # the admin's email
+    token: str  # the admin's API token
+
+
+def build_side(session, word: str, reports_dir: Path, password_hash: str) -> Side:
+    """An organisation with its people, a plan with a pillar, a yearly action with a budget, an
+    allocation line, a time entry, a draft and a published assessment, and an API token."""
+    org = f.organisation(session, name=f"{word} Town Council")
+    plan = f.plan(session, org, title=f"{word} equality plan")
+    pillar = f.pillar(session, plan, 1, name=f"{word} pillar of training")
+    action = f.action(session, pillar, "1.1", cadence=Cadence.YEARLY, title=f"{word} yearly staff survey")
+    f.budget(session, action, YEAR, "10")
+    line = AllocationLine(
+        plan=plan,
+        year=YEAR,
+        kind=AllocationKind.MANAGEMENT,
+        name=f"{word} management hours",
+        hours=Decimal(100),
+    )
+    session.add(line)
+    people = {
+        role: create_user(
+            session,
+            email=f"{role.value}@{word.lower()}.test",
+            name=f"{word} {role.value.title()}",
+            role=role,
+            password="",
+            organisation=org,
+            password_hash=password_hash,
+        )
+        for role in Role
+    }
+    session.flush()
+    entry = f.log(session, plan, people[Role.EDITOR], date(YEAR, 5, 5), "2.5", action, f"{word} workshop")
+    token_row, token = create_token(session, people[Role.ADMIN], f"{word} reporting token")
+    draft = create_assessment(
+        session, plan, start=date(2024, 1, 1), end=date(2025, 12, 31), title=f"{word} draft assessment"
+    )
+    published = create_assessment(
+        session, plan, start=date(2023, 1, 1), end=date(2024, 12, 31), title=f"{word} published report"
+    )
+    publish(
+        session,
+        published,
+        reports_dir,
+        by=people[Role.EDITOR],
+        today=TODAY,
+        version=published.version,
+        build_workbook=build_assessment_workbook,
+    )
+    session.commit()
+    return Side(
+        organisation_id=org.id,
+        ids={
+            "plan_id": [plan.id],
+            "pillar_id": [pillar.id],
+            "action_id": [action.id],
+            "line_id": [line.id],
+            "entry_id": [entry.id],
+            # The editor logged the entry: their page lists it.
+            "user_id": [people[Role.EDITOR].id],
+            "token_id": [token_row.id],
+            "assessment_id": [draft.id, published.id],
+        },
+        names={
+            "organisation": org.name,
+            "plan": plan.title,
+            "pillar": pillar.name,
+            "action": action.title,
+            "line": line.name,
+            "entry": entry.note,
+            "token": token_row.name,
+            "draft": draft.title,
+            "published": published.title,
+            **{role.value: people[role].name for role in Role},
+            **{f"{role.value} email": people[role].email for role in Role},
+        },
+        admin=people[Role.ADMIN].email,
+        token=token,
+    )
+
+
+@pytest.fixture
+def sides(app, session, password_hash):
+    """Alpha (A) and Bravo (B); each admin has signed in once, so each has a security log."""
+    reports = Path(app.config["REPORTS_DIR"])
+    built = {
+        key: build_side(session, word, reports, password_hash)
+        for key, word in (("A", "Alpha"), ("B", "Bravo"))
+    }
+    for side in built.values():
+        signed_in(app, side.admin)
+    return built
+
+
+def signed_in(app, email: str):
+    """A client signed in as ``email`` through the sign-in page."""
+    client = app.test_client()
+    assert client.post("/signin", data={"email": email, "password": PASSWORD}).status_code == 302
+    return client
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def routes(app):
+    """Every rule and method, but Flask's static files and the public links."""
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.rule.startswith(UNSCOPED):
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def routes_with_records(app):
+    """The rules whose URL names a record, and their methods."""
+    for rule, method in routes(app):
+        if RECORDS.keys() & rule.arguments:
+            for name in rule.arguments - RECORDS.keys():
+                assert name in FIXED, f"{rule.rule}: what is <{name}>? Add it to RECORDS or FIXED."
+            yield rule, method
+
+
+def is_api(rule) -> bool:
+    return rule.rule.startswith("/api/")
+
+
+def url(rule, values: dict) -> str:
+    return rule.build(values, append_unknown=False)[1]
+
+
+def own_values(rule, side: Side) -> dict:
+    """``side``'s first record for every id in the rule (a draft assessment)."""
+    return {name: side.ids[name][0] if name in RECORDS else FIXED[name] for name in rule.arguments}
+
+
+def foreign_values(rule, own: Side, other: Side):
+    """URL values naming ``other``'s records: every id ``other``'s; and, where a URL names several
+    records, each in turn ``other``'s beside ``own``'s (another plan's pillar under one's own plan)."""
+    names = sorted(RECORDS.keys() & rule.arguments)
+    fixed = {name: FIXED[name] for name in rule.arguments - RECORDS.keys()}
+    for ids in product(*(other.ids[name] for name in names)):
+        yield {**fixed, **dict(zip(names, ids, strict=True))}
+    if len(names) > 1:
+        for crossed in names:
+            yield {**own_values(rule, own), crossed: other.ids[crossed][0]}
+
+
+def filled(session, rule, values: dict, other: Side) -> dict:
+    """A body any POST route would act on, had the record it names been within reach: the
+    current version of the URL's last record and something valid for every field a route reads."""
+    session.expire_all()
+    named = [name for name in re.findall(r"<(?:\w+:)?(\w+)>", rule.rule) if name in RECORDS][-1]
+    record = session.get(RECORDS[named], values[named])
+    action = session.get(Action, other.ids["action_id"][0])
+    body = {
+        "version": str(getattr(record, "version", 1)),
+        "status": "completed",
+        "note": "scope probe",
+        "done": "1",
+        "title": "Taken over",
+        "name": "Taken over",
+        "code": "9.9",
+        "cadence": "once",
+        "start_year": "2023",
+        "end_year": "2026",
+        "year": str(YEAR),
+        "kind": "implementation",
+        "hours": "3",
+        "delete": "1",
+        "active": "0",
+        "public": "1",
+        "role": "viewer",
+        "new": NEW_PASSWORD,
+        "confirm": NEW_PASSWORD,
+        "spent_on": f"{YEAR}-05-06",
+        "date": f"{YEAR}-05-06",
+        "target": "management",
+        "period_start": "2024-01-01",
+        "period_end": "2024-12-31",
+        "action": str(action.id),
+        f"version-{action.id}": str(action.version),
+    }
+    session.rollback()
+    return body
+
+
+def snapshot(session, side: Side) -> dict[str, list[tuple]]:
+    """Every row of every table that belongs to ``side``'s organisation, as text."""
+    org = side.organisation_id
+    plans = sa.select(Plan.id).where(Plan.organisation_id == org)
+    people = sa.select(User.id).where(User.organisation_id == org)
+    belongs = {
+        "organisation_id": lambda column: column == org,
+        "plan_id": lambda column: column.in_(plans),
+        "user_id": lambda column: column.in_(people),
+        "published_by_id": lambda column: column.in_(people),
+        "action_id": lambda column: column.in_(sa.select(Action.id).where(Action.plan_id.in_(plans))),
+        "assessment_id": lambda column: column.in_(
+            sa.select(Assessment.id).where(Assessment.plan_id.in_(plans))
+        ),
+    }
+    rows = {}
+    try:
+        for table in Base.metadata.sorted_tables:
+            if table.name == "organisation":
+                where = [table.c.id == org]
+            else:
+                where = [test(table.c[name]) for name, test in belongs.items() if name in table.c]
+            assert where, f"the snapshot does not know how a row of {table.name} belongs to an organisation"
+            found = session.execute(sa.select(table).where(sa.or_(*where)))
+            rows[table.name] = sorted(tuple(map(str, row)) for row in found)
+    finally:
+        session.rollback()  # no read lock left for the app's writes (SQLite)
+    return rows
+
+
+def changed(before: dict, after: dict) -> list[str]:
+    return [name for name in before if before[name] != after[name]]
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One request of the matrix: a route with B's ids, asked one way."""
+
+    rule: object
+    method: str
+    values: dict
+    token: bool  # with A's bearer token rather than A's session
+    filled: bool  # a POST with a filled body rather than an empty one
+
+    def label(self) -> str:
+        how = "with a token" if self.token else "signed in"
+        return f"{self.method} {url(self.rule, self.values)} {how}" + (
+            " with a filled body" if self.filled else ""
+        )
+
+
+def asks(app, own: Side, other: Side, filled_bodies: bool) -> list[Ask]:
+    """Every route with ids, with ``other``'s ids; for the API also with a token; POSTs empty and
+    (``filled_bodies``) filled. Filled ones come last: were a loader to let one through, the record
+    it deletes or archives must not hide another route's fault."""
+    found = []
+    for rule, method in routes_with_records(app):
+        for values in foreign_values(rule, own, other):
+            for token, filled_body in product(
+                [False, True] if is_api(rule) else [False],
+                [False, True] if method == "POST" and filled_bodies else [False],
+            ):
+                found.append(Ask(rule, method, values, token, filled_body))
+    return sorted(found, key=lambda ask: ask.filled)
+
+
+def probe(app, session, own: Side, other: Side, *, filled_bodies: bool = True):
+    """Ask every route with ids for ``other``'s records as ``own``'s admin; each must answer 404
+    and leave ``other``'s rows as they were.
+
+    The failures, one line each, and the (endpoint, method) pairs that failed.
+    """
+    clients = {False: signed_in(app, own.admin), True: app.test_client()}
+    failures: list[str] = []
+    caught: set[tuple[str, str]] = set()
+    before = snapshot(session, other)
+    for ask in asks(app, own, other, filled_bodies):
+        body = None
+        if ask.method == "POST":
+            body = filled(session, ask.rule, ask.values, other) if ask.filled else {}
+        # The API reads JSON; pages read forms.
+        payload = {"json": body} if is_api(ask.rule) and body is not None else {"data": body}
+        headers = bearer(own.token) if ask.token else {}
+        try:
+            with clients[ask.token].open(
+                url(ask.rule, ask.values), method=ask.method, headers=headers, **payload
+            ) as response:
+                status = response.status_code
+        except Exception as error:  # the app's exceptions propagate in tests
+            status = repr(error)
+        after = snapshot(session, other)
+        problems = [] if status == 404 else [f"answered {status}, expected 404"]
+        if after != before:
+            problems.append(f"changed B's {', '.join(changed(before, after))}")
+            before = after
+        if problems:
+            failures.append(f"{ask.label()}: {'; '.join(problems)}")
+            caught.add((ask.rule.endpoint, ask.method))
+    return failures, caught
+
+
+def test_another_organisations_ids_are_404_on_every_route_and_change_nothing(app, session, sides):
+    """Signed in or with a token, GET or POST, empty or filled: B's records are absent to A."""
+    failures, _caught = probe(app, session, sides["A"], sides["B"])
+    assert not failures, "\n".join(failures)
+
+
+def test_the_matrix_catches_a_loader_that_skips_the_scope(app, session, sides, monkeypatch):
+    """Were ``get_or_404`` to reach every organisation, every route with ids would fail above."""
+    everyone = scope.Scope(frozenset({sides["A"].organisation_id, sides["B"].organisation_id}))
+    monkeypatch.setattr(scope, "current_scope", lambda: everyone)
+    _failures, caught = probe(app, session, sides["A"], sides["B"], filled_bodies=False)
+    assert caught == {(rule.endpoint, method) for rule, method in routes_with_records(app)}
+
+
+def test_with_its_own_ids_every_page_answers(app, sides):
+    """The same GET routes with A's ids answer 200: the 404s above are B's records being absent."""
+    own = sides["A"]
+    session_client, token_client = signed_in(app, own.admin), app.test_client()
+    failures = []
+    tried = 0
+    for rule, method in routes_with_records(app):
+        if method != "GET":
+            continue
+        ways = [(session_client, {})] + ([(token_client, bearer(own.token))] if is_api(rule) else [])
+        address = url(rule, own_values(rule, own))
+        for client, headers in ways:
+            with client.get(address, headers=headers) as response:
+                tried += 1
+                if response.status_code != 200:
+                    failures.append(f"GET {address}: {response.status_code}")
+    assert not failures, "\n".join(failures)
+    assert tried >= 20
+
+
+def test_with_its_own_ids_no_post_is_404(app, sides):
+    """An empty POST with A's ids is refused for what it lacks, never for a missing record."""
+    own = sides["A"]
+    client = signed_in(app, own.admin)
+    failures = []
+    for rule, method in routes_with_records(app):
+        if method == "POST":
+            address = url(rule, own_values(rule, own))
+            payload = {"json": {}} if is_api(rule) else {"data": {}}
+            with client.post(address, **payload) as response:
+                if response.status_code == 404 or response.status_code >= 500:
+                    failures.append(f"POST {address}: {response.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+def test_pages_without_ids_show_only_the_own_organisation(app, sides):
+    """Every page without ids (lists, the dashboard, forms) holds none of B's names; the lists
+    hold A's. The API's list with a token too."""
+    own, other = sides["A"], sides["B"]
+    client = signed_in(app, own.admin)
+    failures = []
+    for rule, method in routes(app):
+        if method != "GET" or rule.arguments:
+            continue
+        asked = [("signed in", client.get(rule.rule, follow_redirects=True))]
+        if is_api(rule):
+            asked.append(("with a token", app.test_client().get(rule.rule, headers=bearer(own.token))))
+        for how, response in asked:
+            page = response.get_data(as_text=True)
+            where = f"GET {rule.rule} {how}"
+            leaked = [name for name in other.names.values() if name in page]
+            if leaked:
+                failures.append(f"{where} shows B's {leaked}")
+            if rule.rule in LISTS:
+                if response.status_code != 200:
+                    failures.append(f"{where}: {response.status_code}")
+                missing = [own.names[key] for key in LISTS[rule.rule] if own.names[key] not in page]
+                if missing:
+                    failures.append(f"{where} lacks A's {missing}")
+    assert not failures, "\n".join(failures)
+    assert set(LISTS) <= {rule.rule for rule, _method in routes(app)}
+
+
+def test_ids_of_another_organisation_in_a_form_or_a_file_change_nothing(app, session, sides):
+    """B's ids sent in a body to A's routes, or B's plan workbook uploaded by A, touch nothing of
+    B and name nothing of B."""
+    own, other = sides["A"], sides["B"]
+    plan, action = own.ids["plan_id"][0], other.ids["action_id"][0]
+    version = session.get(Action, action).version
+    workbook = build_plan_workbook(session, session.get(Plan, other.ids["plan_id"][0]), TODAY)
+    session.rollback()
+    entry = {"spent_on": f"{YEAR}-05-06", "hours": "2", "target": str(action), "note": "", "version": "1"}
+    cases = [
+        (
+            f"/plans/{plan}/actions/status",
+            {"action": str(action), f"version-{action}": str(version), "status": "completed", "note": ""},
+            303,
+        ),
+        (f"/plans/{plan}/hours/new", entry, 422),
+        (f"/hours/{own.ids['entry_id'][0]}/edit", entry, 422),
+        ("/admin/tokens", {"user_id": str(other.ids["user_id"][0]), "name": "taken"}, 422),
+        ("/admin/plans/import", {"workbook": (io.BytesIO(workbook), "bravo.xlsx")}, 422),
+    ]
+    client = signed_in(app, own.admin)
+    before = snapshot(session, other)
+    failures = []
+    for address, body, expected in cases:
+        response = client.post(address, data=body)
+        page = response.get_data(as_text=True)
+        if response.status_code != expected:
+            failures.append(f"POST {address}: {response.status_code}, expected {expected}")
+        if leaked := [name for name in other.names.values() if name in page]:
+            failures.append(f"POST {address} shows B's {leaked}")
+        if changed(before, after := snapshot(session, other)):
+            failures.append(f"POST {address} changed B's {', '.join(changed(before, after))}")
+            before = after
+    response = client.get(f"/plans/{plan}/actions?pillar={other.ids['pillar_id'][0]}")
+    if response.status_code != 400:
+        failures.append(f"the action list filtered by B's pillar: {response.status_code}, expected 400")
+    assert not failures, "\n".join(failures)

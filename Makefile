@@ -1,6 +1,6 @@
 # The two commands a newcomer needs (see README.md):
 #   make run    set up, migrate, seed the ICLEI plan and demo data, serve at http://127.0.0.1:5000
-#   make test   set up and run every test (lint, SQLite, PostgreSQL when reachable, browser)
+#   make test   set up and run every test (lint, import rules, SQLite, PostgreSQL when reachable, browser)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -31,6 +31,7 @@ run: $(VENV)/.installed-app
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check tracker tests migrations
+	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/pytest

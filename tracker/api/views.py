@@ -21,15 +21,14 @@ from tracker.core.scope import current_scope
 from tracker.core.validation import Errors, Invalid
 from tracker.dashboard.figures import data_version
 from tracker.hours.models import TimeEntry
-from tracker.hours.rollup import ZERO, HourRollup, hour_rollup, hours_by_year
+from tracker.hours.rollup import ZERO, HourRollup, hour_rollup
 from tracker.hours.services import log_hours
 from tracker.plans import rules
 from tracker.plans.editing import change_status
 from tracker.plans.history import action_history
-from tracker.plans.late import late_reasons
 from tracker.plans.loaders import action_or_404, plan_or_404, plans_in, requested_year
 from tracker.plans.models import Action, AllocationKind
-from tracker.tracking.lines import action_lines, action_occurrences
+from tracker.tracking.lines import ActionLine, load_lines, one_line
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -64,24 +63,21 @@ def plans():
     )
 
 
-def action_json(action, pillar_label: str, late: bool, planned: dict, logged: dict, years: range) -> dict:
-    """An action (a model or a dashboard line) as every API answer shows it.
-
-    ``planned`` and ``logged`` map years to exact hours; they become JSON numbers only here.
-    """
+def action_json(action: ActionLine, pillar_label: str, years: range) -> dict:
+    """An action line as every API answer shows it; its exact hours become JSON numbers here."""
     return {
         "id": action.id,
         "code": action.code,
         "title": action.title,
         "pillar": pillar_label,
         "status": action.status.value,
-        "late": late,
+        "late": action.is_late,
         "start_year": action.start_year,
         "end_year": action.end_year,
         "cadence": action.cadence.value,
         "timeline_text": action.timeline_text,
-        "planned_hours": {str(year): hours(planned.get(year, ZERO)) for year in years},
-        "logged_hours": {str(year): hours(logged.get(year, ZERO)) for year in years},
+        "planned_hours": {str(year): hours(action.planned.get(year, ZERO)) for year in years},
+        "logged_hours": {str(year): hours(action.logged.get(year, ZERO)) for year in years},
         "version": action.version,
     }
 
@@ -106,32 +102,14 @@ def actions(plan_id: int):
 
 def actions_json(plan) -> list[dict]:
     """The action list of ``plan`` as the API shows it, computed from the database."""
-    pillars, _rows, lines = action_lines(db.session, plan, today())
-    labels = {pillar.id: pillar.label for pillar in pillars}
-    planned, logged = hours_by_year(db.session, plan)
-    empty: dict = {}
-    return [
-        action_json(
-            line,
-            labels[line.pillar_id],
-            bool(line.late),
-            planned.get(line.id, empty),
-            logged.get(line.id, empty),
-            plan.years,
-        )
-        for line in lines
-    ]
+    loaded = load_lines(db.session, plan, today())
+    labels = {pillar.id: pillar.label for pillar in loaded.pillars}
+    return [action_json(line, labels[line.pillar_id], plan.years) for line in loaded.open]
 
 
 def one_action_json(action: Action) -> dict:
     """One action, freshly read, as the list shows it."""
-    plan = action.pillar.plan
-    occurrences = action_occurrences(action, plan)
-    late = late_reasons(action.status, action.start_year, action.end_year, occurrences, today())
-    planned, logged = hours_by_year(db.session, plan, action_id=action.id)
-    return action_json(
-        action, action.pillar.label, bool(late), planned[action.id], logged[action.id], plan.years
-    )
+    return action_json(one_line(db.session, action, today()), action.pillar.label, action.pillar.plan.years)
 
 
 def rollup_json(rollup: HourRollup) -> dict:

@@ -32,9 +32,9 @@ from tracker.core.db import utcnow
 from tracker.core.validation import Invalid
 from tracker.hours.rollup import hour_rollup
 from tracker.plans.late import is_late
-from tracker.plans.models import STATUSES, Action, Occurrence, Pillar, Plan, Status, StatusChange
+from tracker.plans.models import STATUSES, Action, Plan, Status, StatusChange
 from tracker.plans.status import end_of_day, status_on
-from tracker.plans.timeline import occurrence_states, occurrence_years
+from tracker.tracking.lines import load_lines
 
 FORMAT = 1
 FROZEN = "{title} is published and frozen; it can no longer change."
@@ -162,30 +162,13 @@ def period_figures(session: Session, plan: Plan, start: date, end: date, today: 
     """What the history says about ``plan`` over ``start``..``end``, as of ``today``.
 
     Each action's status at the start and at the end comes from its status changes. Late uses
-    the one rule of :mod:`tracker.domain.late` on both dates, with the occurrence marks as
+    the one rule of :mod:`tracker.plans.late` on both dates, with the occurrence marks as
     they stand (marks keep no dates of their own). A period that ends after today ends today.
     """
     upto = min(end, today)
-    pillars = list(
-        session.scalars(
-            sa.select(Pillar).where(Pillar.plan_id == plan.id).order_by(Pillar.position, Pillar.id)
-        )
-    )
+    loaded = load_lines(session, plan, upto, hours=False)
+    pillars, actions = loaded.pillars, loaded.lines
     label = {pillar.id: pillar.label for pillar in pillars}
-    actions = session.execute(
-        sa.select(
-            Action.id,
-            Action.code,
-            Action.title,
-            Action.pillar_id,
-            Action.start_year,
-            Action.end_year,
-            Action.cadence,
-            Action.archived_at,
-        )
-        .where(Action.plan_id == plan.id)
-        .order_by(Action.position, Action.id)
-    ).all()
     changes: dict[int, list[StatusChange]] = {row.id: [] for row in actions}
     for change in session.scalars(
         sa.select(StatusChange)
@@ -194,13 +177,6 @@ def period_figures(session: Session, plan: Plan, start: date, end: date, today: 
         .order_by(StatusChange.at, StatusChange.id)
     ):
         changes[change.action_id].append(change)
-    marks: dict[int, list[tuple[int, bool, str]]] = {row.id: [] for row in actions}
-    for action_id, year, done, note in session.execute(
-        sa.select(Occurrence.action_id, Occurrence.year, Occurrence.done, Occurrence.note)
-        .join(Action, Action.id == Occurrence.action_id)
-        .where(Action.plan_id == plan.id)
-    ):
-        marks[action_id].append((year, done, note))
 
     # The status at the start is the status at the end of the day before the period begins.
     eve = start - timedelta(days=1)
@@ -211,8 +187,7 @@ def period_figures(session: Session, plan: Plan, start: date, end: date, today: 
         at_end = status_on(changes[row.id], upto)
         if at_end is None or (row.archived_at is not None and row.archived_at < before_start):
             continue
-        years = occurrence_years(row.cadence, row.start_year, row.end_year, plan.start_year, plan.end_year)
-        occurrences = occurrence_states(years, marks[row.id])
+        occurrences = row.occurrences
         late_start = at_start is not None and is_late(
             at_start, row.start_year, row.end_year, occurrences, start
         )

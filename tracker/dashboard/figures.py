@@ -1,8 +1,8 @@
 """What management sees: where the plan stands in one year, in a fixed number of queries.
 
 Everything here is derived with the same rules as the rest of the tracker: late from
-:mod:`tracker.domain.late`, occurrences from :mod:`tracker.domain.timeline`, hours from
-:func:`tracker.domain.rollup.hour_rollup`.
+:mod:`tracker.plans.late`, occurrences from :mod:`tracker.plans.timeline`, hours from
+:func:`tracker.hours.rollup.hour_rollup`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from tracker.plans.models import (
     Status,
 )
 from tracker.plans.timeline import OccurrenceState
-from tracker.tracking.lines import ActionLine, action_lines
+from tracker.tracking.lines import ActionLine, load_lines
 
 
 @dataclass(frozen=True)
@@ -94,10 +94,9 @@ def data_version(session: Session, plan: Plan) -> int:
 
 def build_dashboard(session: Session, plan: Plan, year: int, on: date, latest: int = 10) -> Dashboard:
     """Everything the dashboard shows for ``plan`` in ``year``, late as of ``on``."""
-    pillars, rows, actions = action_lines(session, plan, on)
-    rollup = hour_rollup(
-        session, plan, year, pillars=pillars, pillar_of={row.id: row.pillar_id for row in rows}
-    )
+    loaded = load_lines(session, plan, on, hours=False)
+    pillars, actions = loaded.pillars, loaded.open
+    rollup = hour_rollup(session, plan, year, pillars=pillars, pillar_of=loaded.pillar_of)
     history = session.execute(
         sa.select(HistoryEntry, User.name)
         .outerjoin(User, User.id == HistoryEntry.user_id)

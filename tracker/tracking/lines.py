@@ -1,50 +1,168 @@
-"""Reading a plan: its actions with their status, lateness, occurrences and hours.
+"""A plan's action lines: every action with its status, late flag, occurrences and hours.
 
-Pages and the API both call these functions, so a figure or a "late" flag is worked out once.
+:func:`load_lines` is the one loader: the plan and action pages, the action list, the dashboard,
+the API, the workbook and the assessment report all read their actions from it, so a "late" flag,
+an occurrence or an hour figure is worked out once, the same way.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from tracker.hours.rollup import BudgetFigures, HourRollup, hour_rollup, hours_by_year
+from tracker.hours.rollup import ZERO, BudgetFigures, HourRollup, hour_rollup, hours_by_year
 from tracker.plans.late import Lateness, late_reasons
 from tracker.plans.models import Action, Cadence, Occurrence, Pillar, Plan, Status
 from tracker.plans.timeline import OccurrenceState, occurrence_states, occurrence_years
 
 
-def action_occurrences(action: Action, plan: Plan) -> list[OccurrenceState]:
-    """The expected occurrences of ``action`` within ``plan``'s years, done or not."""
-    years = occurrence_years(
-        action.cadence, action.start_year, action.end_year, plan.start_year, plan.end_year
-    )
-    return occurrence_states(years, ((mark.year, mark.done, mark.note) for mark in action.occurrences))
+@dataclass(slots=True)
+class ActionLine:
+    """An action as every list, page and export reads it (plain values, no ORM object).
 
+    ``planned`` and ``logged`` map years to exact hours; they are empty when the caller asked for
+    no hours.
+    """
 
-@dataclass(frozen=True)
-class ActionRow:
-    """An action as a list shows it for one year."""
-
-    action: Action
-    pillar: Pillar
+    id: int
+    code: str
+    title: str
+    description: str
+    responsible: str
+    pillar_id: int
+    position: int
+    status: Status
+    start_year: int
+    end_year: int | None
+    cadence: Cadence
+    timeline_text: str
+    version: int
+    archived_at: datetime | None
     occurrences: list[OccurrenceState]
     late: list[Lateness]
-    hours: BudgetFigures
+    planned: dict[int, Decimal] = field(default_factory=dict)
+    logged: dict[int, Decimal] = field(default_factory=dict)
 
     @property
     def is_late(self) -> bool:
         return bool(self.late)
 
+    def hours_in(self, year: int) -> BudgetFigures:
+        """Planned and logged hours in ``year``."""
+        return BudgetFigures(planned=self.planned.get(year, ZERO), logged=self.logged.get(year, ZERO))
+
+
+@dataclass
+class PlanLines:
+    """A plan's pillars in order, and its action lines in order."""
+
+    pillars: list[Pillar]
+    lines: list[ActionLine]
+
+    @property
+    def open(self) -> list[ActionLine]:
+        """The lines of actions that are not archived."""
+        return [line for line in self.lines if line.archived_at is None]
+
+    @property
+    def pillar_of(self) -> dict[int, int]:
+        """Which pillar each action (archived too) is in."""
+        return {line.id: line.pillar_id for line in self.lines}
+
+
+def load_lines(
+    session: Session,
+    plan: Plan,
+    on: date,
+    *,
+    action_id: int | None = None,
+    hours: bool = True,
+) -> PlanLines:
+    """Every action of ``plan`` (or the one ``action_id``), archived ones included, late as of
+    ``on``, with its planned and logged hours by year unless ``hours`` is false.
+
+    Plain columns rather than ORM objects, in a fixed number of queries: thousands of actions
+    load in milliseconds.
+    """
+    pillars = list(
+        session.scalars(
+            sa.select(Pillar).where(Pillar.plan_id == plan.id).order_by(Pillar.position, Pillar.id)
+        )
+    )
+    query = (
+        sa.select(
+            Action.id,
+            Action.code,
+            Action.title,
+            Action.description,
+            Action.responsible,
+            Action.pillar_id,
+            Action.position,
+            Action.status,
+            Action.start_year,
+            Action.end_year,
+            Action.cadence,
+            Action.timeline_text,
+            Action.version,
+            Action.archived_at,
+        )
+        .where(Action.plan_id == plan.id)
+        .order_by(Action.position, Action.id)
+    )
+    marks_query = (
+        sa.select(Occurrence.action_id, Occurrence.year, Occurrence.done, Occurrence.note)
+        .join(Action, Action.id == Occurrence.action_id)
+        .where(Action.plan_id == plan.id)
+    )
+    if action_id is not None:
+        query = query.where(Action.id == action_id)
+        marks_query = marks_query.where(Occurrence.action_id == action_id)
+    marks: dict[int, list[tuple[int, bool, str]]] = defaultdict(list)
+    for marked, mark_year, done, note in session.execute(marks_query):
+        marks[marked].append((mark_year, done, note))
+    planned, logged = hours_by_year(session, plan, action_id) if hours else ({}, {})
+    lines = []
+    for row in session.execute(query):
+        years = occurrence_years(row.cadence, row.start_year, row.end_year, plan.start_year, plan.end_year)
+        occurrences = occurrence_states(years, marks.get(row.id, ()))
+        lines.append(
+            ActionLine(
+                **row._asdict(),
+                occurrences=occurrences,
+                late=late_reasons(row.status, row.start_year, row.end_year, occurrences, on),
+                planned=planned.get(row.id, {}),
+                logged=logged.get(row.id, {}),
+            )
+        )
+    return PlanLines(pillars, lines)
+
+
+def one_line(session: Session, action: Action, on: date) -> ActionLine:
+    """One action's line, freshly read."""
+    return load_lines(session, action.pillar.plan, on, action_id=action.id).lines[0]
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    """An action line as a list shows it for one year."""
+
+    action: ActionLine
+    pillar: Pillar
+    hours: BudgetFigures
+
+    @property
+    def is_late(self) -> bool:
+        return self.action.is_late
+
 
 @dataclass(frozen=True)
 class PlanOverview:
-    """A plan's actions, grouped by pillar in the plan's order, with the year's roll-up."""
+    """A plan's open actions, grouped by pillar in the plan's order, with the year's roll-up."""
 
     plan: Plan
     year: int
@@ -58,37 +176,18 @@ class PlanOverview:
 
 
 def plan_overview(session: Session, plan: Plan, year: int, on: date) -> PlanOverview:
-    """Every action of ``plan`` with its late flag on ``on`` and its hours in ``year``."""
-    pillars = list(
-        session.scalars(
-            sa.select(Pillar).where(Pillar.plan_id == plan.id).order_by(Pillar.position, Pillar.id)
-        )
-    )
-    actions = session.scalars(
-        sa.select(Action)
-        .where(Action.plan_id == plan.id, Action.archived_at.is_(None))
-        .options(selectinload(Action.occurrences))
-        .order_by(Action.position, Action.id)
-    ).all()
-    rollup = hour_rollup(session, plan, year)
+    """Every open action of ``plan`` with its late flag on ``on`` and its hours in ``year``."""
+    loaded = load_lines(session, plan, on)
+    rollup = hour_rollup(session, plan, year, pillars=loaded.pillars, pillar_of=loaded.pillar_of)
     by_pillar: dict[int, list[ActionRow]] = defaultdict(list)
-    pillar_by_id = {pillar.id: pillar for pillar in pillars}
-    for action in actions:
-        occurrences = action_occurrences(action, plan)
-        by_pillar[action.pillar_id].append(
-            ActionRow(
-                action=action,
-                pillar=pillar_by_id[action.pillar_id],
-                occurrences=occurrences,
-                late=late_reasons(action.status, action.start_year, action.end_year, occurrences, on),
-                hours=rollup.action(action.id),
-            )
-        )
+    pillar_by_id = {pillar.id: pillar for pillar in loaded.pillars}
+    for line in loaded.open:
+        by_pillar[line.pillar_id].append(ActionRow(line, pillar_by_id[line.pillar_id], line.hours_in(year)))
     return PlanOverview(
         plan=plan,
         year=year,
         on=on,
-        pillars=[(pillar, by_pillar.get(pillar.id, [])) for pillar in pillars],
+        pillars=[(pillar, by_pillar.get(pillar.id, [])) for pillar in loaded.pillars],
         rollup=rollup,
     )
 
@@ -146,86 +245,3 @@ def responsible_people(rows: list[ActionRow]) -> list[str]:
     """Everyone named responsible for some action (names are separated by ';')."""
     names = {name.strip() for row in rows for name in row.action.responsible.split(";") if name.strip()}
     return sorted(names, key=str.casefold)
-
-
-def hours_of_action(session: Session, action: Action) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
-    """One action's planned and logged hours, by year."""
-    planned, logged = hours_by_year(session, action.pillar.plan, action_id=action.id)
-    return planned[action.id], logged[action.id]
-
-
-@dataclass(slots=True)
-class ActionLine:
-    """An action as the dashboard needs it (plain values, no ORM object)."""
-
-    id: int
-    code: str
-    title: str
-    pillar_id: int
-    status: Status
-    start_year: int
-    end_year: int | None
-    cadence: Cadence
-    timeline_text: str
-    version: int
-    occurrences: list[OccurrenceState]
-    late: list[Lateness]
-
-
-def action_lines(session: Session, plan: Plan, on: date) -> tuple[list[Pillar], list, list[ActionLine]]:
-    """The plan's pillars, every action row (archived too) and the open actions, late as of ``on``.
-
-    Plain columns rather than ORM objects: thousands of actions load in milliseconds.
-    """
-    pillars = list(
-        session.scalars(
-            sa.select(Pillar).where(Pillar.plan_id == plan.id).order_by(Pillar.position, Pillar.id)
-        )
-    )
-    rows = session.execute(
-        sa.select(
-            Action.id,
-            Action.code,
-            Action.title,
-            Action.pillar_id,
-            Action.status,
-            Action.start_year,
-            Action.end_year,
-            Action.cadence,
-            Action.timeline_text,
-            Action.version,
-            Action.archived_at,
-        )
-        .where(Action.plan_id == plan.id)
-        .order_by(Action.position, Action.id)
-    ).all()
-    marks: dict[int, list[tuple[int, bool, str]]] = defaultdict(list)
-    for action_id, mark_year, done, note in session.execute(
-        sa.select(Occurrence.action_id, Occurrence.year, Occurrence.done, Occurrence.note)
-        .join(Action, Action.id == Occurrence.action_id)
-        .where(Action.plan_id == plan.id)
-    ):
-        marks[action_id].append((mark_year, done, note))
-    actions = []
-    for row in rows:
-        if row.archived_at is not None:
-            continue
-        years = occurrence_years(row.cadence, row.start_year, row.end_year, plan.start_year, plan.end_year)
-        occurrences = occurrence_states(years, marks.get(row.id, ()))
-        actions.append(
-            ActionLine(
-                id=row.id,
-                code=row.code,
-                title=row.title,
-                pillar_id=row.pillar_id,
-                status=row.status,
-                start_year=row.start_year,
-                end_year=row.end_year,
-                cadence=row.cadence,
-                timeline_text=row.timeline_text,
-                version=row.version,
-                occurrences=occurrences,
-                late=late_reasons(row.status, row.start_year, row.end_year, occurrences, on),
-            )
-        )
-    return pillars, rows, actions

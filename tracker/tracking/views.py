@@ -32,7 +32,6 @@ from tracker.plans.editing import (
     update_action,
 )
 from tracker.plans.history import action_history
-from tracker.plans.late import late_reasons
 from tracker.plans.loaders import (
     action_or_404,
     pillar_or_404,
@@ -44,9 +43,8 @@ from tracker.plans.loaders import (
 from tracker.plans.models import Cadence, Plan, Status
 from tracker.tracking.lines import (
     ActionFilter,
-    action_occurrences,
     filter_rows,
-    hours_of_action,
+    one_line,
     plan_overview,
     responsible_people,
     sort_rows,
@@ -257,19 +255,17 @@ def bulk_status(plan_id: int):
 
 def action_page(action, status: int = 200, *, status_form=None, theirs=None):
     """The action's page with its forms; ``theirs`` shows a conflicting change beside yours."""
-    plan = action.pillar.plan
-    occurrences = action_occurrences(action, plan)
+    line = one_line(db.session, action, today())
     marks = {mark.year: mark for mark in action.occurrences}
-    planned, logged = hours_of_action(db.session, action)
     return render_template(
         "plans/action.html",
-        plan=plan,
+        plan=action.pillar.plan,
         action=action,
-        occurrences=occurrences,
+        occurrences=line.occurrences,
         marks=marks,
-        late=late_reasons(action.status, action.start_year, action.end_year, occurrences, today()),
-        planned=planned,
-        logged=logged,
+        late=line.late,
+        planned=line.planned,
+        logged=line.logged,
         history=action_history(db.session, action),
         status_form=status_form
         or StatusForm(formdata=None, status=action.status.value, version=action.version),

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from tracker.accounts.models import User
 from tracker.dashboard.figures import status_by_pillar
-from tracker.hours.rollup import ZERO, hour_rollup, hours_by_year
+from tracker.hours.rollup import ZERO, hour_rollup
 from tracker.plans.models import STATUSES, Action, AllocationKind, AllocationLine, Plan, StatusChange
-from tracker.tracking.lines import action_lines
+from tracker.tracking.lines import load_lines
 from tracker.workbooks import cells
 
 ACTION_COLUMNS = [
@@ -60,10 +60,11 @@ def _resources(row) -> str:
 def build_plan_workbook(session: Session, plan: Plan, on: date) -> bytes:
     """The workbook of ``plan``, late as of ``on``, as .xlsx bytes."""
     workbook = Workbook(write_only=True)
-    pillars, _rows, lines = action_lines(session, plan, on)
+    loaded = load_lines(session, plan, on)
+    pillars, lines = loaded.pillars, loaded.open
     _plan_sheet(workbook, session, plan, pillars, lines)
     _actions_sheet(workbook, session, plan, pillars, lines)
-    _hours_sheet(workbook, session, plan, pillars, _rows)
+    _hours_sheet(workbook, session, plan, pillars, loaded.pillar_of)
     _history_sheet(workbook, session, plan)
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -142,7 +143,6 @@ def _actions_sheet(workbook, session, plan, pillars, lines) -> None:
         )
     }
     labels = {pillar.id: pillar.label for pillar in pillars}
-    planned, logged = hours_by_year(session, plan)
     years = list(plan.years)
     titles = [*ACTION_COLUMNS, *(f"Planned hours {y}" for y in years), *(f"Logged hours {y}" for y in years)]
     sample = lines[:500]
@@ -168,7 +168,7 @@ def _actions_sheet(workbook, session, plan, pillars, lines) -> None:
     t, n = cells.text, cells.number
     for line in lines:
         more = texts[line.id]
-        budgets, spent = planned.get(line.id, {}), logged.get(line.id, {})
+        budgets, spent = line.planned, line.logged
         # Each styled cell is reused column by column (slot): the row is written on append.
         row = [
             t(sheet, line.code, slot=1),
@@ -191,14 +191,13 @@ def _actions_sheet(workbook, session, plan, pillars, lines) -> None:
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(titles))}{len(lines) + 1}"
 
 
-def _hours_sheet(workbook, session, plan, pillars, rows) -> None:
+def _hours_sheet(workbook, session, plan, pillars, pillar_of) -> None:
     sheet = cells.create_sheet(workbook, "Hours")
     titles = ["Year", "Line", "Kind", "Allocated", "Planned", "Logged", "Remaining", "Over-allocated"]
     _columns(sheet, [8, 44, 16, 12, 12, 12, 12, 16])
     sheet.freeze_panes = "A2"
     sheet.append(cells.header(sheet, titles))
     t, n = cells.text, cells.number
-    pillar_of = {row.id: row.pillar_id for row in rows}
     totals = []
     count = 0
     for year in plan.years:

@@ -97,7 +97,7 @@ EXPECTED = {
         "every two years",
     ),
 }
-DOCUMENT = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "004_4f2bd708fb4f8686.txt"
+DOCUMENT = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "004_4f2bd708fb4f8686.txt"
 
 
 def test_the_plan_its_pillars_and_all_17_actions(session, iclei):

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests import factories as f
-from tests.test_views import text
+from tests.pages import text
 from tracker.accounts.models import User
 from tracker.history.models import HistoryEntry
 from tracker.hours.models import TimeEntry

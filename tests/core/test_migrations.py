@@ -18,7 +18,7 @@ from pytest_alembic.tests import (  # noqa: F401 - collected here as tests
 
 from tests.conftest import BACKENDS, new_database_url
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 @pytest.fixture

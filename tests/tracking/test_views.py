@@ -6,13 +6,10 @@ from datetime import date
 import sqlalchemy as sa
 
 from tests import factories as f
-from tests.test_seed import EXPECTED
+from tests.cli.test_seed import EXPECTED
+from tests.pages import text
 from tracker.accounts.models import User
 from tracker.plans.models import Action, Pillar, Plan
-
-
-def text(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
 
 
 def test_the_plan_pillar_by_pillar_with_every_action(client, auth, users, iclei):

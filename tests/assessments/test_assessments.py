@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from tests import factories as f
 from tests.conftest import PASSWORD
-from tests.test_exports import typed
+from tests.workbooks.test_exports import typed
 from tracker.accounts.models import User
 from tracker.assessments.models import Assessment, SurveyIndicator
 from tracker.assessments.report import default_period, period_figures

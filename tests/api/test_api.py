@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests import factories as f
-from tests.test_seed import EXPECTED
-from tests.test_views import text
+from tests.cli.test_seed import EXPECTED
+from tests.pages import text
 from tracker.accounts.models import User
 from tracker.accounts.services import create_token
 from tracker.core.db import utcnow

@@ -93,7 +93,12 @@ def draw(data: dict, name: str) -> bytes:
     """A report chart, drawn from the report's data (frozen or not)."""
     if name == "hours-by-year":
         rows = [
-            YearHours(y["year"], Decimal(y["allocated"]), Decimal(y["planned"]), Decimal(y["logged"]))
+            YearHours(
+                year=y["year"],
+                allocated=Decimal(y["allocated"]),
+                planned=Decimal(y["planned"]),
+                logged=Decimal(y["logged"]),
+            )
             for y in data["hours"]
         ]
         labels = {

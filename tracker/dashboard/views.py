@@ -38,7 +38,10 @@ def years_of(plan: Plan, version: int, year: int) -> list[YearHours]:
             for r in hours_per_year(db.session, plan)
         ],
     )
-    return [YearHours(y, Decimal(a), Decimal(p), Decimal(lg)) for y, a, p, lg in rows]
+    return [
+        YearHours(year=y, allocated=Decimal(a), planned=Decimal(p), logged=Decimal(lg))
+        for y, a, p, lg in rows
+    ]
 
 
 @bp.get("/dashboard")

@@ -47,11 +47,10 @@ class LineFigures:
     hours: Decimal
 
 
-@dataclass(frozen=True)
-class KindFigures:
-    """Allocated, planned, logged and remaining hours of one allocation kind."""
+@dataclass(frozen=True, kw_only=True)
+class AllocatedFigures:
+    """Allocated, planned, logged and remaining hours."""
 
-    kind: AllocationKind
     allocated: Decimal
     planned: Decimal
     logged: Decimal
@@ -59,6 +58,13 @@ class KindFigures:
     @property
     def remaining(self) -> Decimal:
         return self.allocated - self.logged
+
+
+@dataclass(frozen=True, kw_only=True)
+class KindFigures(AllocatedFigures):
+    """The hours of one allocation kind."""
+
+    kind: AllocationKind
 
     @property
     def over_allocated(self) -> bool:
@@ -240,16 +246,16 @@ def hour_rollup(
         allocated_by_kind[line.kind] += line.hours
     by_kind = {
         AllocationKind.MANAGEMENT: KindFigures(
-            AllocationKind.MANAGEMENT,
-            allocated_by_kind[AllocationKind.MANAGEMENT],
-            ZERO,
-            logged_management,
+            kind=AllocationKind.MANAGEMENT,
+            allocated=allocated_by_kind[AllocationKind.MANAGEMENT],
+            planned=ZERO,
+            logged=logged_management,
         ),
         AllocationKind.IMPLEMENTATION: KindFigures(
-            AllocationKind.IMPLEMENTATION,
-            allocated_by_kind[AllocationKind.IMPLEMENTATION],
-            planned,
-            logged_actions,
+            kind=AllocationKind.IMPLEMENTATION,
+            allocated=allocated_by_kind[AllocationKind.IMPLEMENTATION],
+            planned=planned,
+            logged=logged_actions,
         ),
     }
     return HourRollup(
@@ -295,18 +301,11 @@ def hours_by_year(
     return planned, logged
 
 
-@dataclass(frozen=True)
-class YearHours:
+@dataclass(frozen=True, kw_only=True)
+class YearHours(AllocatedFigures):
     """One year of the plan: allocated, planned and logged hours."""
 
     year: int
-    allocated: Decimal
-    planned: Decimal
-    logged: Decimal
-
-    @property
-    def remaining(self) -> Decimal:
-        return self.allocated - self.logged
 
 
 def hours_per_year(session: Session, plan: Plan) -> list[YearHours]:
@@ -334,6 +333,11 @@ def hours_per_year(session: Session, plan: Plan) -> list[YearHours]:
         ).all()
     )
     return [
-        YearHours(y, allocated.get(y) or ZERO, planned.get(y) or ZERO, logged.get(y) or ZERO)
+        YearHours(
+            year=y,
+            allocated=allocated.get(y) or ZERO,
+            planned=planned.get(y) or ZERO,
+            logged=logged.get(y) or ZERO,
+        )
         for y in plan.years
     ]

@@ -16,7 +16,6 @@ from openpyxl.utils import get_column_letter
 
 from tracker.plans.models import STATUSES, Status
 from tracker.workbooks import cells
-from tracker.workbooks.plan_workbook import _columns
 
 SECTIONS = (
     ("achievements", "Achievements"),
@@ -54,7 +53,7 @@ def build_assessment_workbook(data: dict) -> bytes:
 
 def _summary(workbook, data) -> None:
     sheet = cells.create_sheet(workbook, "Summary")
-    _columns(sheet, [28, 60, 12, 12, 12, 12, 12, 12])
+    cells.columns(sheet, [28, 60, 12, 12, 12, 12, 12, 12])
     t, n = cells.text, cells.number
     summary = data["summary"]
     rows = [
@@ -145,7 +144,7 @@ def _actions(workbook, data) -> None:
         "Started in the period",
         "Became late in the period",
     ]
-    _columns(sheet, [10, 32, 60, 16, 16, 12, 12, 14, 14, 14])
+    cells.columns(sheet, [10, 32, 60, 16, 16, 12, 12, 14, 14, 14])
     sheet.freeze_panes = "B2"
     sheet.append(cells.header(sheet, titles))
     t = cells.text
@@ -168,11 +167,7 @@ def _actions(workbook, data) -> None:
 
 
 def _hours_sheet(workbook, data) -> None:
-    sheet = cells.create_sheet(workbook, "Hours")
-    titles = ["Year", "Line", "Kind", "Allocated", "Planned", "Logged", "Remaining", "Over-allocated"]
-    _columns(sheet, [8, 44, 16, 12, 12, 12, 12, 16])
-    sheet.freeze_panes = "A2"
-    sheet.append(cells.header(sheet, titles))
+    sheet = cells.hours_sheet(workbook)
     t, n = cells.text, cells.number
     count = 0
     for year in data["hours"]:
@@ -247,7 +242,7 @@ def _hours_sheet(workbook, data) -> None:
 
 def _changes(workbook, data) -> None:
     sheet = cells.create_sheet(workbook, "Changes")
-    _columns(sheet, [18, 10, 12, 12, 24, 60])
+    cells.columns(sheet, [18, 10, 12, 12, 24, 60])
     sheet.freeze_panes = "A2"
     sheet.append(cells.header(sheet, ["Date", "Action", "From", "To", "Who", "Note"]))
     t = cells.text
@@ -267,7 +262,7 @@ def _changes(workbook, data) -> None:
 
 def _survey(workbook, data) -> None:
     sheet = cells.create_sheet(workbook, "Survey")
-    _columns(sheet, [40, 12, 12, 12, 12])
+    cells.columns(sheet, [40, 12, 12, 12, 12])
     survey = data["survey"]
     t, n = cells.text, cells.number
     respondents = survey["respondents"]

@@ -10,6 +10,7 @@ from types import MethodType
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
 
 from tracker.hours.display import HOURS_PATTERN
 from tracker.plans.models import Status
@@ -174,3 +175,21 @@ def header(sheet, titles: list[str]) -> list[WriteOnlyCell]:
         cell.alignment = WRAP
         cells.append(cell)
     return cells
+
+
+def columns(sheet, widths: list[float]) -> None:
+    """Set the sheet's column widths, from column A on."""
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+
+
+HOURS_TITLES = ["Year", "Line", "Kind", "Allocated", "Planned", "Logged", "Remaining", "Over-allocated"]
+
+
+def hours_sheet(workbook):
+    """The Hours sheet both workbooks share: its header, widths and frozen header row."""
+    sheet = create_sheet(workbook, "Hours")
+    columns(sheet, [8, 44, 16, 12, 12, 12, 12, 16])
+    sheet.freeze_panes = "A2"
+    sheet.append(header(sheet, HOURS_TITLES))
+    return sheet

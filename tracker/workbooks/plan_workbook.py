@@ -46,11 +46,6 @@ def _width(values, title: str) -> float:
     return min(max(longest + 2, 8), 60 if title in WIDE else 40)
 
 
-def _columns(sheet, widths: list[float]) -> None:
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-
-
 def _resources(row) -> str:
     """The text, then the money in brackets: ``Venue (1500.00 EUR)``; the import reads it back."""
     money = f" ({row.resources_amount} {row.resources_currency})" if row.resources_amount is not None else ""
@@ -73,7 +68,7 @@ def build_plan_workbook(session: Session, plan: Plan, on: date) -> bytes:
 
 def _plan_sheet(workbook, session, plan, pillars, lines) -> None:
     sheet = cells.create_sheet(workbook, "Plan")
-    _columns(sheet, [26, 44, 14, 14, 14, 14])
+    cells.columns(sheet, [26, 44, 14, 14, 14, 14])
     t = cells.text
     rows = [
         [cells.header(sheet, ["Plan"])[0], t(sheet, plan.title)],
@@ -162,7 +157,7 @@ def _actions_sheet(workbook, session, plan, pillars, lines) -> None:
         _width([texts[line.id].responsible for line in sample], "Responsible"),
         *([14] * (2 * len(years))),
     ]
-    _columns(sheet, widths)
+    cells.columns(sheet, widths)
     sheet.freeze_panes = "C2"
     sheet.append(cells.header(sheet, titles))
     t, n = cells.text, cells.number
@@ -192,11 +187,7 @@ def _actions_sheet(workbook, session, plan, pillars, lines) -> None:
 
 
 def _hours_sheet(workbook, session, plan, pillars, pillar_of) -> None:
-    sheet = cells.create_sheet(workbook, "Hours")
-    titles = ["Year", "Line", "Kind", "Allocated", "Planned", "Logged", "Remaining", "Over-allocated"]
-    _columns(sheet, [8, 44, 16, 12, 12, 12, 12, 16])
-    sheet.freeze_panes = "A2"
-    sheet.append(cells.header(sheet, titles))
+    sheet = cells.hours_sheet(workbook)
     t, n = cells.text, cells.number
     totals = []
     count = 0
@@ -272,7 +263,7 @@ def _hours_sheet(workbook, session, plan, pillars, pillar_of) -> None:
 
 def _history_sheet(workbook, session, plan) -> None:
     sheet = cells.create_sheet(workbook, "History")
-    _columns(sheet, [18, 10, 12, 12, 24, 60])
+    cells.columns(sheet, [18, 10, 12, 12, 24, 60])
     sheet.freeze_panes = "A2"
     sheet.append(cells.header(sheet, ["Date", "Action", "From", "To", "Who", "Note"]))
     t = cells.text

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.accounts.models import User
 from tracker.core.db import Base, FixedPoint, Timestamped, UTCDateTime, Versioned
-from tracker.plans.models import Plan, in_plans_of
+from tracker.plans.models import Plan, PlanOwned
 
 
-class Assessment(Versioned, Timestamped, Base):
+class Assessment(PlanOwned, Versioned, Timestamped, Base):
     """An assessment report of one plan over a period; frozen once published."""
 
     __tablename__ = "assessment"
@@ -58,11 +58,6 @@ class Assessment(Versioned, Timestamped, Base):
         order_by="(SurveyIndicator.position, SurveyIndicator.id)",
         cascade="all, delete-orphan",
     )
-
-    @classmethod
-    def in_scope(cls, scope) -> sa.ColumnElement[bool]:
-        """Rows of the plans ``scope`` reaches."""
-        return in_plans_of(cls.plan_id, scope)
 
     @property
     def published(self) -> bool:

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.accounts.models import User
 from tracker.core.db import Base, FixedPoint, Timestamped, Versioned
-from tracker.plans.models import Action, Plan, in_plans_of
+from tracker.plans.models import Action, Plan, PlanOwned
 
 
-class TimeEntry(Versioned, Timestamped, Base):
+class TimeEntry(PlanOwned, Versioned, Timestamped, Base):
     """Hours one person spent on one day. No action means the overall-management line."""
 
     __tablename__ = "time_entry"
@@ -42,11 +42,6 @@ class TimeEntry(Versioned, Timestamped, Base):
     plan: Mapped[Plan] = relationship()
     action: Mapped[Action | None] = relationship()
     user: Mapped[User] = relationship()
-
-    @classmethod
-    def in_scope(cls, scope) -> sa.ColumnElement[bool]:
-        """Rows of the plans ``scope`` reaches."""
-        return in_plans_of(cls.plan_id, scope)
 
 
 MANAGEMENT = 0  # the action id under which the overall-management line is summed

@@ -62,6 +62,24 @@ def in_plans_of(plan_id_column, scope) -> sa.ColumnElement[bool]:
     return plan_id_column.in_(sa.select(Plan.id).where(Plan.in_scope(scope)))
 
 
+class PlanOwned:
+    """A row that belongs to one plan (``plan_id``): the scope reaches it when it reaches the plan."""
+
+    @classmethod
+    def in_scope(cls, scope) -> sa.ColumnElement[bool]:
+        """Rows of the plans ``scope`` reaches."""
+        return in_plans_of(cls.plan_id, scope)
+
+
+class ActionOwned:
+    """A row that belongs to one action (``action_id``); its changes go to that plan's history."""
+
+    @staticmethod
+    def history_plan_id(session, row) -> int | None:
+        """The plan whose history this row's changes belong to."""
+        return session.scalar(sa.select(Action.plan_id).where(Action.id == row.action_id))
+
+
 class Plan(Versioned, Timestamped, Base):
     """One action plan of one organisation over a period of years."""
 
@@ -105,7 +123,7 @@ class Plan(Versioned, Timestamped, Base):
         return f"<Plan {self.title!r}>"
 
 
-class Pillar(Versioned, Timestamped, Base):
+class Pillar(PlanOwned, Versioned, Timestamped, Base):
     """An ordered heading of a plan (ICLEI: 1 Organisational actions ... 4 Monitoring)."""
 
     __tablename__ = "pillar"
@@ -121,18 +139,13 @@ class Pillar(Versioned, Timestamped, Base):
         back_populates="pillar", order_by="(Action.position, Action.id)"
     )
 
-    @classmethod
-    def in_scope(cls, scope) -> sa.ColumnElement[bool]:
-        """Rows of the plans ``scope`` reaches."""
-        return in_plans_of(cls.plan_id, scope)
-
     @property
     def label(self) -> str:
         """The pillar as the plan numbers it: ``3 Training and capacity-building``."""
         return pillar_label(self.position, self.name)
 
 
-class Action(Versioned, Timestamped, Base):
+class Action(PlanOwned, Versioned, Timestamped, Base):
     """One action of a plan, under one pillar."""
 
     __tablename__ = "action"
@@ -171,16 +184,11 @@ class Action(Versioned, Timestamped, Base):
         back_populates="action", order_by="(StatusChange.at, StatusChange.id)"
     )
 
-    @classmethod
-    def in_scope(cls, scope) -> sa.ColumnElement[bool]:
-        """Rows of the plans ``scope`` reaches."""
-        return in_plans_of(cls.plan_id, scope)
-
     def __repr__(self) -> str:
         return f"<Action {self.code} {self.status.value}>"
 
 
-class Occurrence(Versioned, Timestamped, Base):
+class Occurrence(ActionOwned, Versioned, Timestamped, Base):
     """A recorded occurrence of a recurring action (the 2025 survey): done or not.
 
     Occurrences without a row are not done; the expected years come from the timeline.
@@ -197,13 +205,8 @@ class Occurrence(Versioned, Timestamped, Base):
 
     action: Mapped[Action] = relationship(back_populates="occurrences")
 
-    @staticmethod
-    def history_plan_id(session, occurrence: Occurrence) -> int | None:
-        """The plan whose history this row's changes belong to."""
-        return session.scalar(sa.select(Action.plan_id).where(Action.id == occurrence.action_id))
 
-
-class PlannedHours(Versioned, Timestamped, Base):
+class PlannedHours(ActionOwned, Versioned, Timestamped, Base):
     """An action's hour budget for one year."""
 
     __tablename__ = "planned_hours"
@@ -219,13 +222,8 @@ class PlannedHours(Versioned, Timestamped, Base):
 
     action: Mapped[Action] = relationship(back_populates="planned_hours")
 
-    @staticmethod
-    def history_plan_id(session, planned: PlannedHours) -> int | None:
-        """The plan whose history this row's changes belong to."""
-        return session.scalar(sa.select(Action.plan_id).where(Action.id == planned.action_id))
 
-
-class AllocationLine(Versioned, Timestamped, Base):
+class AllocationLine(PlanOwned, Versioned, Timestamped, Base):
     """One line of a year's hour allocation (ICLEI 2025: Overall management, 100 h)."""
 
     __tablename__ = "allocation_line"
@@ -244,11 +242,6 @@ class AllocationLine(Versioned, Timestamped, Base):
     hours: Mapped[Decimal] = mapped_column(FixedPoint)
 
     plan: Mapped[Plan] = relationship(back_populates="allocation_lines")
-
-    @classmethod
-    def in_scope(cls, scope) -> sa.ColumnElement[bool]:
-        """Rows of the plans ``scope`` reaches."""
-        return in_plans_of(cls.plan_id, scope)
 
 
 class StatusChange(Base):

@@ -34,6 +34,7 @@ from tracker.core import validation
 from tracker.core.clock import today
 from tracker.core.concurrency import Conflict
 from tracker.core.extensions import db
+from tracker.core.pages import refused_page, status_of
 from tracker.core.permissions import Need, requires
 from tracker.core.scope import get_or_404
 from tracker.core.validation import Errors, Invalid
@@ -155,20 +156,25 @@ def read_period(errors: Errors, form) -> tuple[date | None, date | None]:
     return start, end
 
 
+def create_refused(error, plan_id: int):
+    """The list again, the new draft's form as sent."""
+    if isinstance(error, Conflict):
+        flash(error.message, "error")
+        return list_page(plan_or_404(plan_id), 409)
+    return list_page(plan_or_404(plan_id), 422, error.errors)
+
+
 @bp.post("/plans/<int:plan_id>/assessments")
 @requires(Need.EDIT)
+@refused_page(create_refused)
 def create(plan_id: int):
     """Start a draft assessment of a period."""
     plan = plan_or_404(plan_id)
     errors = Errors()
     start, end = read_period(errors, request.form)
     title = errors.check("title", validation.text, request.form.get("title"), limit=validation.MAX_TITLE)
-    try:
-        errors.raise_any()
-        assessment = create_assessment(db.session, plan, start=start, end=end, title=title)
-    except Invalid as error:
-        db.session.rollback()
-        return list_page(plan, 422, error.errors)
+    errors.raise_any()
+    assessment = create_assessment(db.session, plan, start=start, end=end, title=title)
     db.session.commit()
     flash(_("The draft is ready: add the survey's summary and the written sections."), "info")
     return redirect(url_for("assessments.edit", assessment_id=assessment.id), 303)
@@ -199,15 +205,13 @@ def report_page(assessment: Assessment, status: int = 200):
     ), status
 
 
-def refused(assessment: Assessment, error: Invalid | Conflict):
+def refused(error: Invalid | Conflict, assessment_id: int):
     """The report again, with what was wrong: 422 for bad input, 409 for a stale or frozen one."""
-    db.session.rollback()
-    db.session.expire_all()
     if isinstance(error, Conflict):
         flash(error.message, "error")
-        return report_page(assessment, 409)
-    flash(" ".join(f"{field}: {message}" for field, message in error.errors.items()), "error")
-    return report_page(assessment, 422)
+    else:
+        flash(" ".join(f"{field}: {message}" for field, message in error.errors.items()), "error")
+    return report_page(assessment_or_404(assessment_id), status_of(error))
 
 
 @bp.get("/assessments/<int:assessment_id>/report.xlsx")
@@ -301,25 +305,26 @@ def edit(assessment_id: int):
     return edit_page(assessment)
 
 
+def save_refused(error, assessment_id: int):
+    """The draft's form as sent, each problem next to its field."""
+    assessment = assessment_or_404(assessment_id)
+    if isinstance(error, Conflict):
+        flash(error.message, "error")
+        return edit_page(assessment, 409)
+    return edit_page(assessment, 422, error.errors)
+
+
 @bp.post("/assessments/<int:assessment_id>/edit")
 @requires(Need.EDIT)
+@refused_page(save_refused)
 def save(assessment_id: int):
     assessment = assessment_or_404(assessment_id)
     errors = Errors()
     texts = read_texts(errors, request.form)
     indicators = read_indicators(errors, request.form)
     version = errors.check("version", validation.version, request.form.get("version"))
-    try:
-        errors.raise_any()
-        update_assessment(db.session, assessment, texts, indicators, version=version)
-    except Invalid as error:
-        db.session.rollback()
-        return edit_page(assessment, 422, error.errors)
-    except Conflict as error:
-        db.session.rollback()
-        db.session.expire_all()
-        flash(error.message, "error")
-        return edit_page(assessment, 409)
+    errors.raise_any()
+    update_assessment(db.session, assessment, texts, indicators, version=version)
     db.session.commit()
     flash(_("Saved."), "info")
     return redirect(url_for("assessments.show", assessment_id=assessment.id), 303)
@@ -327,24 +332,20 @@ def save(assessment_id: int):
 
 @bp.post("/assessments/<int:assessment_id>/publish")
 @requires(Need.EDIT)
+@refused_page(refused)
 def publish_report(assessment_id: int):
     """Freeze the report: its figures, texts and workbook are stored with checksums."""
     assessment = assessment_or_404(assessment_id)
-    errors = Errors()
-    version = errors.check("version", validation.version, request.form.get("version"))
-    try:
-        errors.raise_any()
-        publish(
-            db.session,
-            assessment,
-            reports_dir(),
-            by=current_user,
-            today=today(),
-            version=version,
-            build_workbook=build_assessment_workbook,
-        )
-    except (Invalid, Conflict) as error:
-        return refused(assessment, error)
+    version = validation.version("version", request.form.get("version"))
+    publish(
+        db.session,
+        assessment,
+        reports_dir(),
+        by=current_user,
+        today=today(),
+        version=version,
+        build_workbook=build_assessment_workbook,
+    )
     db.session.commit()
     flash(_("%(title)s is published. Its figures and workbook are frozen.", title=assessment.title), "info")
     return redirect(url_for("assessments.show", assessment_id=assessment.id), 303)
@@ -352,6 +353,7 @@ def publish_report(assessment_id: int):
 
 @bp.post("/assessments/<int:assessment_id>/visibility")
 @requires(Need.ADMIN)
+@refused_page(refused)
 def visibility(assessment_id: int):
     """Open the published report at a link anyone can follow, or close the link."""
     assessment = assessment_or_404(assessment_id)
@@ -359,11 +361,8 @@ def visibility(assessment_id: int):
     public = errors.check("public", validation.boolean, request.form.get("public"))
     version = errors.check("version", validation.version, request.form.get("version"))
     was_public = assessment.public
-    try:
-        errors.raise_any()
-        set_public(db.session, assessment, public, version=version)
-    except (Invalid, Conflict) as error:
-        return refused(assessment, error)
+    errors.raise_any()
+    set_public(db.session, assessment, public, version=version)
     if assessment.public != was_public:
         kind = SecurityEventKind.REPORT_MADE_PUBLIC if public else SecurityEventKind.REPORT_MADE_PRIVATE
         event(kind, current_user, detail=f"assessment {assessment.id}: {assessment.title}")

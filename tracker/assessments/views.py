@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import FieldList, Form, FormField, HiddenField, StringField, TextAreaField
 
 from tracker.accounts.models import SecurityEventKind
 from tracker.accounts.web import event
@@ -48,7 +50,8 @@ from tracker.workbooks.assessment_workbook import build_assessment_workbook
 bp = Blueprint("assessments", __name__)
 CHARTS = ("status-by-pillar", "hours-by-year")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-INDICATOR_ROWS = 3
+INDICATOR_ROWS = 3  # empty rows offered below the indicators, for new ones
+MAX_INDICATORS = 50  # rows the form takes at most (the page never offers more)
 
 
 def reports_dir() -> Path:
@@ -230,65 +233,88 @@ def chart(assessment_id: int, name: str):
     return svg(draw(data_of(assessment_or_404(assessment_id)), name))
 
 
-def read_texts(errors: Errors, form) -> AssessmentTexts:
-    respondents = errors.check("respondents", validation.count, form.get("respondents"))
-    rate = errors.check("response_rate", validation.percent, form.get("response_rate"))
+class IndicatorForm(Form):
+    """One survey indicator: a row of the draft's table (no CSRF token of its own)."""
+
+    name = StringField()
+    value = StringField()
+    previous = StringField()
+    unit = StringField()
+
+
+class AssessmentForm(FlaskForm):
+    """The draft's survey summary, its indicators and its written sections."""
+
+    title = StringField()
+    respondents = StringField()
+    response_rate = StringField()
+    indicator = FieldList(FormField(IndicatorForm), max_entries=MAX_INDICATORS)
+    achievements = TextAreaField()
+    improvements = TextAreaField()
+    next_steps = TextAreaField()
+    version = HiddenField()
+
+
+def read_texts(errors: Errors, form: AssessmentForm) -> AssessmentTexts:
+    respondents = errors.check("respondents", validation.count, form.respondents.data)
+    rate = errors.check("response_rate", validation.percent, form.response_rate.data)
     return AssessmentTexts(
-        title=errors.check("title", validation.title, form.get("title")),
+        title=errors.check("title", validation.title, form.title.data),
         respondents=respondents,
         response_rate=rate,
-        achievements=errors.check("achievements", validation.text, form.get("achievements")),
-        improvements=errors.check("improvements", validation.text, form.get("improvements")),
-        next_steps=errors.check("next_steps", validation.text, form.get("next_steps")),
+        achievements=errors.check("achievements", validation.text, form.achievements.data),
+        improvements=errors.check("improvements", validation.text, form.improvements.data),
+        next_steps=errors.check("next_steps", validation.text, form.next_steps.data),
     )
 
 
-def read_indicators(errors: Errors, form) -> list[IndicatorInput]:
+def read_indicators(errors: Errors, form: AssessmentForm) -> list[IndicatorInput]:
     """The indicator rows of the form; a row without a name is left out (or removed)."""
     indicators = []
-    for index in range(int(form.get("indicator_rows", "0") or 0)):
-        prefix = f"indicator-{index}-"
-        name = errors.check(f"{prefix}name", validation.text, form.get(f"{prefix}name"), limit=200)
+    for entry in form.indicator:
+        row, prefix = entry.form, f"{entry.name}-"
+        name = errors.check(f"{prefix}name", validation.text, row["name"].data, limit=200)
         if not name:
             continue
-        value = errors.check(f"{prefix}value", validation.decimal, form.get(f"{prefix}value"))
-        raw_previous = form.get(f"{prefix}previous", "")
+        value = errors.check(f"{prefix}value", validation.decimal, row.value.data)
+        raw_previous = row.previous.data or ""
         previous = (
             errors.check(f"{prefix}previous", validation.decimal, raw_previous)
             if raw_previous.strip()
             else None
         )
-        unit = errors.check(f"{prefix}unit", validation.text, form.get(f"{prefix}unit"), limit=20)
+        unit = errors.check(f"{prefix}unit", validation.text, row.unit.data, limit=20)
         if value is not None:
             indicators.append(IndicatorInput(name, value, previous, unit or ""))
     return indicators
 
 
+def saved_indicators(assessment: Assessment) -> list[dict]:
+    return [
+        {
+            "name": row.name,
+            "value": str(row.value),
+            "previous": "" if row.previous is None else str(row.previous),
+            "unit": row.unit,
+        }
+        for row in assessment.indicators
+    ]
+
+
 def edit_page(assessment, status=200, problems=None):
-    posted = request.form if request.method == "POST" else None
-    rows = []
-    if posted is not None:
-        for index in range(int(posted.get("indicator_rows", "0") or 0)):
-            prefix = f"indicator-{index}-"
-            rows.append({key: posted.get(prefix + key, "") for key in ("name", "value", "previous", "unit")})
+    """The draft's form: as sent when it is shown again, else as saved; empty rows below."""
+    if request.method == "POST":
+        form = AssessmentForm()
     else:
-        rows = [
-            {
-                "name": row.name,
-                "value": str(row.value),
-                "previous": "" if row.previous is None else str(row.previous),
-                "unit": row.unit,
-            }
-            for row in assessment.indicators
-        ]
-    rows += [{"name": "", "value": "", "previous": "", "unit": ""} for _ in range(INDICATOR_ROWS)]
+        form = AssessmentForm(formdata=None, obj=assessment, indicator=saved_indicators(assessment))
+    for _row in range(min(INDICATOR_ROWS, MAX_INDICATORS - len(form.indicator))):
+        form.indicator.append_entry()
     return render_template(
         "assessments/edit.html",
         assessment=assessment,
         plan=assessment.plan,
-        rows=rows,
+        form=form,
         problems=problems or {},
-        posted=posted,
     ), status
 
 
@@ -319,10 +345,11 @@ def save_refused(error, assessment_id: int):
 @refused_page(save_refused)
 def save(assessment_id: int):
     assessment = assessment_or_404(assessment_id)
+    form = AssessmentForm()
     errors = Errors()
-    texts = read_texts(errors, request.form)
-    indicators = read_indicators(errors, request.form)
-    version = errors.check("version", validation.version, request.form.get("version"))
+    texts = read_texts(errors, form)
+    indicators = read_indicators(errors, form)
+    version = errors.check("version", validation.version, form.version.data)
     errors.raise_any()
     update_assessment(db.session, assessment, texts, indicators, version=version)
     db.session.commit()

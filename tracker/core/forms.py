@@ -41,7 +41,10 @@ def show_errors(form, errors: dict[str, str]) -> None:
 
 
 def errors_for(form, name: str) -> str:
-    """The error of an input the form class does not declare."""
+    """The error of an input the template draws by hand (a budget of each year)."""
+    field = form._fields.get(name)
+    if field is not None and field.errors:
+        return " ".join(field.errors)
     return getattr(form, "extra_errors", {}).get(name, "")
 
 

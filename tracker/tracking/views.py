@@ -106,6 +106,14 @@ def planned_field(year: int) -> str:
     return f"planned_{year}"
 
 
+def action_form(plan: Plan, **kwargs) -> ActionForm:
+    """The action form for ``plan``: the fields above and a budget input for each of its years."""
+    budgets = {
+        planned_field(year): StringField(_l("Planned hours %(year)s", year=year)) for year in plan.years
+    }
+    return type("PlanActionForm", (ActionForm,), budgets)(**kwargs)
+
+
 def read_action_form(form: ActionForm, plan: Plan) -> tuple[ActionFields, dict[int, Decimal | None]]:
     """The action form's values, or :class:`Invalid` with every field's problem."""
     errors = Errors()
@@ -128,7 +136,7 @@ def read_action_form(form: ActionForm, plan: Plan) -> tuple[ActionFields, dict[i
     )
     planned: dict[int, Decimal | None] = {}
     for plan_year in plan.years:
-        raw = request.form.get(planned_field(plan_year), "")
+        raw = form[planned_field(plan_year)].data or ""
         planned[plan_year] = (
             None if not raw.strip() else errors.check(planned_field(plan_year), validation.planned_hours, raw)
         )
@@ -350,25 +358,25 @@ def occurrence(action_id: int, year: int):
     return redirect(url_for("tracking.action", action_id=action.id), 303)
 
 
-def fill_planned(form_values: dict, action) -> dict:
+def fill_planned(form: ActionForm, plan: Plan, action=None) -> dict:
     """The budget inputs' values: the person's input when there is some, else what is saved."""
     saved = {row.year: row.hours for row in action.planned_hours} if action is not None else {}
+    sent = {plan_year: form[planned_field(plan_year)].data for plan_year in plan.years}
     return {
-        plan_year: form_values.get(planned_field(plan_year), saved.get(plan_year, ""))
-        for plan_year in (action.pillar.plan.years if action is not None else [])
+        plan_year: saved.get(plan_year, "") if value is None else value for plan_year, value in sent.items()
     }
 
 
-def action_form_page(form: ActionForm, pillar, action=None, status: int = 200, *, planned, theirs=None):
+def action_form_page(form: ActionForm, pillar, action=None, status: int = 200, *, theirs=None):
     return render_template(
         "tracking/action_form.html",
         form=form,
         plan=pillar.plan,
         action=action,
         pillar=pillar,
-        planned=planned,
+        planned=fill_planned(form, pillar.plan, action),
         theirs=theirs,
-        mine=request.form,
+        mine=form.data,
     ), status
 
 
@@ -391,7 +399,7 @@ def their_version(action) -> dict:
 def edit_refused(error, action_id: int):
     """The form as sent; on a conflict, their version beside it and the current version number."""
     action = action_or_404(action_id)
-    form = kept(ActionForm(), error)
+    form = kept(action_form(action.pillar.plan), error)
     theirs = None
     if isinstance(error, Conflict):
         flash(
@@ -400,8 +408,7 @@ def edit_refused(error, action_id: int):
         )
         theirs = their_version(action)
         form.version.data = action.version
-    planned = fill_planned(request.form, action)
-    return action_form_page(form, action.pillar, action, status_of(error), planned=planned, theirs=theirs)
+    return action_form_page(form, action.pillar, action, status_of(error), theirs=theirs)
 
 
 @bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])
@@ -415,11 +422,11 @@ def edit(action_id: int):
         flash(_("action: %(code)s is archived and can no longer be changed.", code=action.code), "error")
         return redirect(url_for("tracking.action", action_id=action.id), 303)
     if request.method == "GET":
-        form = ActionForm(obj=action)
+        form = action_form(plan, obj=action)
         form.cadence.data = action.cadence.value
         form.version.data = action.version
-        return action_form_page(form, action.pillar, action, planned=fill_planned({}, action))
-    form = ActionForm()
+        return action_form_page(form, action.pillar, action)
+    form = action_form(plan)
     offered = field_errors(form)
     fields, planned = read_action_form(form, plan)
     version = validation.version("version", form.version.data)
@@ -434,11 +441,10 @@ def edit(action_id: int):
 def new_refused(error, pillar_id: int):
     """The new action's form as sent, each problem next to its field."""
     pillar = pillar_or_404(pillar_id)
-    form = kept(ActionForm(), error)
+    form = kept(action_form(pillar.plan), error)
     if isinstance(error, Conflict):
         flash(error.message, "error")
-    planned = {y: request.form.get(planned_field(y), "") for y in pillar.plan.years}
-    return action_form_page(form, pillar, None, status_of(error), planned=planned)
+    return action_form_page(form, pillar, None, status_of(error))
 
 
 @bp.route("/pillars/<int:pillar_id>/actions/new", methods=["GET", "POST"])
@@ -448,10 +454,10 @@ def new(pillar_id: int):
     """Add an action to a pillar."""
     pillar = pillar_or_404(pillar_id)
     plan = pillar.plan
-    form = ActionForm()
+    form = action_form(plan)
     if request.method == "GET":
         form.start_year.data = min(max(today().year, plan.start_year), plan.end_year)
-        return action_form_page(form, pillar, planned={y: "" for y in plan.years})
+        return action_form_page(form, pillar)
     errors = Errors()
     errors.errors.update(field_errors(form))
     code = errors.check("code", rules.action_code, form.code.data)

@@ -6,6 +6,8 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField, TextAreaField
 
 from tracker.core import validation
 from tracker.core.concurrency import Conflict
@@ -19,6 +21,35 @@ from tracker.plans.loaders import pillar_or_404, plan_or_404, plans_in
 from tracker.plans.models import AllocationKind, AllocationLine
 
 bp = Blueprint("planning", __name__, url_prefix="/admin/plans")
+
+
+class PlanForm(FlaskForm):
+    """A plan's title and period (a new plan has no version yet)."""
+
+    title = StringField()
+    start_year = StringField()
+    end_year = StringField()
+    version = HiddenField()
+
+
+class PillarForm(FlaskForm):
+    """A pillar's name, or a move up or down."""
+
+    name = StringField()
+    move = HiddenField()
+    version = HiddenField()
+
+
+class LineForm(FlaskForm):
+    """A line of a year's allocation, or its deletion."""
+
+    year = StringField()
+    kind = StringField()
+    name = StringField()
+    hours = StringField()
+    description = TextAreaField()
+    delete = HiddenField()
+    version = HiddenField()
 
 
 def page(plan, status=200, *, form_key=None, problems=None):
@@ -83,10 +114,11 @@ def plans():
     """The organisation's plans, and a form for a new one."""
     if request.method == "GET":
         return plans_page()
+    form = PlanForm()
     errors = Errors()
-    title = errors.check("title", validation.title, request.form.get("title"))
-    start = errors.check("start_year", validation.year, request.form.get("start_year"))
-    end = errors.check("end_year", validation.year, request.form.get("end_year"))
+    title = errors.check("title", validation.title, form.title.data)
+    start = errors.check("start_year", validation.year, form.start_year.data)
+    end = errors.check("end_year", validation.year, form.end_year.data)
     errors.raise_any()
     plan = planning.create_plan(
         db.session, current_user.organisation, title=title, start_year=start, end_year=end
@@ -102,11 +134,12 @@ def plan(plan_id: int):
     plan = plan_or_404(plan_id)
     if request.method == "GET":
         return page(plan)
+    form = PlanForm()
     errors = Errors()
-    title = errors.check("title", validation.title, request.form.get("title"))
-    start = errors.check("start_year", validation.year, request.form.get("start_year"))
-    end = errors.check("end_year", validation.year, request.form.get("end_year"))
-    version = errors.check("version", validation.version, request.form.get("version"))
+    title = errors.check("title", validation.title, form.title.data)
+    start = errors.check("start_year", validation.year, form.start_year.data)
+    end = errors.check("end_year", validation.year, form.end_year.data)
+    version = errors.check("version", validation.version, form.version.data)
     errors.raise_any()
     planning.update_plan(db.session, plan, title=title, start_year=start, end_year=end, version=version)
     return done(plan, _("The plan is saved."))
@@ -118,7 +151,7 @@ def plan(plan_id: int):
 def add_pillar(plan_id: int):
     """Add a pillar at the end."""
     plan = plan_or_404(plan_id)
-    name = validation.text("name", request.form.get("name"), required=True, limit=200)
+    name = validation.text("name", PillarForm().name.data, required=True, limit=200)
     pillar = planning.add_pillar(db.session, plan, name)
     return done(
         plan, _("Pillar %(position)s, %(name)s, is added.", position=pillar.position, name=pillar.name)
@@ -132,20 +165,21 @@ def pillar(plan_id: int, pillar_id: int):
     """Rename a pillar, or move it up or down."""
     plan = plan_or_404(plan_id)
     pillar = pillar_or_404(pillar_id, plan)
-    version = validation.version("version", request.form.get("version"))
-    move = request.form.get("move")
+    form = PillarForm()
+    version = validation.version("version", form.version.data)
+    move = form.move.data
     if move in {"up", "down"}:
         planning.move_pillar(db.session, pillar, -1 if move == "up" else 1, version=version)
         return done(plan, _("%(name)s is moved.", name=pillar.name))
-    name = validation.text("name", request.form.get("name"), required=True, limit=200)
+    name = validation.text("name", form.name.data, required=True, limit=200)
     planning.rename_pillar(db.session, pillar, name, version=version)
     return done(plan, _("The pillar is renamed %(name)s.", name=pillar.name))
 
 
-def read_line(errors: Errors):
-    kind = errors.check("kind", validation.choice, request.form.get("kind"), AllocationKind)
-    name = errors.check("name", validation.text, request.form.get("name"), required=True, limit=200)
-    hours = errors.check("hours", validation.planned_hours, request.form.get("hours"))
+def read_line(errors: Errors, form: LineForm):
+    kind = errors.check("kind", validation.choice, form.kind.data, AllocationKind)
+    name = errors.check("name", validation.text, form.name.data, required=True, limit=200)
+    hours = errors.check("hours", validation.planned_hours, form.hours.data)
     return kind, name, hours
 
 
@@ -155,10 +189,11 @@ def read_line(errors: Errors):
 def add_line(plan_id: int):
     """Add a line to a year's allocation."""
     plan = plan_or_404(plan_id)
+    form = LineForm()
     errors = Errors()
-    year = errors.check("year", validation.year, request.form.get("year"), years=plan.years)
-    kind, name, hours = read_line(errors)
-    description = errors.check("description", validation.text, request.form.get("description"))
+    year = errors.check("year", validation.year, form.year.data, years=plan.years)
+    kind, name, hours = read_line(errors, form)
+    description = errors.check("description", validation.text, form.description.data)
     errors.raise_any()
     planning.add_allocation_line(
         db.session, plan, year=year, kind=kind, name=name, hours=hours, description=description
@@ -175,13 +210,14 @@ def line(plan_id: int, line_id: int):
     line = db.session.get(AllocationLine, line_id)
     if line is None or line.plan_id != plan.id:
         abort(404)
+    form = LineForm()
     errors = Errors()
-    version = errors.check("version", validation.version, request.form.get("version"))
-    if request.form.get("delete") == "1":
+    version = errors.check("version", validation.version, form.version.data)
+    if form.delete.data == "1":
         errors.raise_any()
         planning.delete_allocation_line(db.session, line, version=version)
         return done(plan, _("The line is deleted; the history keeps it."))
-    kind, name, hours = read_line(errors)
+    kind, name, hours = read_line(errors, form)
     errors.raise_any()
     planning.update_allocation_line(db.session, line, kind=kind, name=name, hours=hours, version=version)
     return done(plan, _("The line is saved."))

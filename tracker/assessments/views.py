@@ -36,6 +36,7 @@ from tracker.core import validation
 from tracker.core.clock import today
 from tracker.core.concurrency import Conflict
 from tracker.core.extensions import db
+from tracker.core.forms import VersionForm
 from tracker.core.pages import refused_page, status_of
 from tracker.core.permissions import Need, requires
 from tracker.core.scope import get_or_404
@@ -148,11 +149,26 @@ def index(plan_id: int):
     return list_page(plan_or_404(plan_id))
 
 
-def read_period(errors: Errors, form) -> tuple[date | None, date | None]:
+class VisibilityForm(VersionForm):
+    """Open or close the public link."""
+
+    public = HiddenField()
+
+
+class NewAssessmentForm(FlaskForm):
+    """A draft's period: an assessment year, or a start and an end date; and its title."""
+
+    year = StringField()
+    period_start = StringField()
+    period_end = StringField()
+    title = StringField()
+
+
+def read_period(errors: Errors, form: NewAssessmentForm) -> tuple[date | None, date | None]:
     """Start and end dates, or the two calendar years ending in the assessment year."""
-    start_text, end_text = form.get("period_start", "").strip(), form.get("period_end", "").strip()
+    start_text, end_text = (form.period_start.data or "").strip(), (form.period_end.data or "").strip()
     if not start_text and not end_text:
-        year = errors.check("year", validation.year, form.get("year"))
+        year = errors.check("year", validation.year, form.year.data)
         return default_period(year) if year else (None, None)
     start = errors.check("period_start", validation.iso_date, start_text)
     end = errors.check("period_end", validation.iso_date, end_text)
@@ -173,9 +189,10 @@ def create_refused(error, plan_id: int):
 def create(plan_id: int):
     """Start a draft assessment of a period."""
     plan = plan_or_404(plan_id)
+    form = NewAssessmentForm()
     errors = Errors()
-    start, end = read_period(errors, request.form)
-    title = errors.check("title", validation.text, request.form.get("title"), limit=validation.MAX_TITLE)
+    start, end = read_period(errors, form)
+    title = errors.check("title", validation.text, form.title.data, limit=validation.MAX_TITLE)
     errors.raise_any()
     assessment = create_assessment(db.session, plan, start=start, end=end, title=title)
     db.session.commit()
@@ -363,7 +380,7 @@ def save(assessment_id: int):
 def publish_report(assessment_id: int):
     """Freeze the report: its figures, texts and workbook are stored with checksums."""
     assessment = assessment_or_404(assessment_id)
-    version = validation.version("version", request.form.get("version"))
+    version = validation.version("version", VersionForm().version.data)
     publish(
         db.session,
         assessment,
@@ -384,9 +401,10 @@ def publish_report(assessment_id: int):
 def visibility(assessment_id: int):
     """Open the published report at a link anyone can follow, or close the link."""
     assessment = assessment_or_404(assessment_id)
+    form = VisibilityForm()
     errors = Errors()
-    public = errors.check("public", validation.boolean, request.form.get("public"))
-    version = errors.check("version", validation.version, request.form.get("version"))
+    public = errors.check("public", validation.boolean, form.public.data)
+    version = errors.check("version", validation.version, form.version.data)
     was_public = assessment.public
     errors.raise_any()
     set_public(db.session, assessment, public, version=version)

@@ -641,3 +641,35 @@ def test_user_text_is_never_a_formula_in_any_report_sheet(texts):
             found = [c for c in cells if c.value == clean_text(texts[name])]
             assert found, (sheet, name, texts[name])
             assert all(c.data_type == "s" for c in found), (sheet, name)
+
+
+def test_the_draft_form_shows_the_indicators_as_saved_or_as_sent(app, users, session, iclei):
+    editor = sign_in(app, users["editor"])
+    assessment_id = new_draft(editor, iclei)
+    assert editor.post(f"/assessments/{assessment_id}/edit", data={**SURVEY, "version": 1}).status_code == 303
+    page = editor.get(f"/assessments/{assessment_id}/edit").get_data(as_text=True)
+    assert 'name="indicator-1-name" value="Women in management"' in page
+    assert 'name="indicator-0-previous" value="55.00"' in page
+    # Three empty rows below the saved ones, for new indicators.
+    assert 'name="indicator-4-name" value=""' in page and "indicator-5-name" not in page
+    sent = {**SURVEY, "indicator-1-value": "lots", "version": 2}
+    refused = editor.post(f"/assessments/{assessment_id}/edit", data=sent)
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'name="indicator-1-value" value="lots"' in text
+    assert "&#39;lots&#39; is not a number" in text
+
+
+def test_the_draft_form_takes_at_most_its_maximum_of_indicators(app, users, session, iclei):
+    from tracker.assessments.views import MAX_INDICATORS
+
+    editor = sign_in(app, users["editor"])
+    assessment_id = new_draft(editor, iclei)
+    rows = {}
+    for index in range(MAX_INDICATORS + 5):
+        rows |= {f"indicator-{index}-name": f"Indicator {index}", f"indicator-{index}-value": "1"}
+    response = editor.post(f"/assessments/{assessment_id}/edit", data={**SURVEY, **rows, "version": 1})
+    assert response.status_code == 303
+    session.expire_all()
+    assert len(session.get(Assessment, assessment_id).indicators) == MAX_INDICATORS
+    page = editor.get(f"/assessments/{assessment_id}/edit").get_data(as_text=True)
+    assert f"indicator-{MAX_INDICATORS - 1}-name" in page and f"indicator-{MAX_INDICATORS}-" not in page

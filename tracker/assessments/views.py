@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import FieldList, Form, FormField, HiddenField, StringField, TextAreaField
 
 from tracker.accounts.models import SecurityEventKind
 from tracker.accounts.web import event
@@ -34,6 +36,8 @@ from tracker.core import validation
 from tracker.core.clock import today
 from tracker.core.concurrency import Conflict
 from tracker.core.extensions import db
+from tracker.core.forms import VersionForm
+from tracker.core.pages import refused_page, status_of
 from tracker.core.permissions import Need, requires
 from tracker.core.scope import get_or_404
 from tracker.core.validation import Errors, Invalid
@@ -47,7 +51,8 @@ from tracker.workbooks.assessment_workbook import build_assessment_workbook
 bp = Blueprint("assessments", __name__)
 CHARTS = ("status-by-pillar", "hours-by-year")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-INDICATOR_ROWS = 3
+INDICATOR_ROWS = 3  # empty rows offered below the indicators, for new ones
+MAX_INDICATORS = 50  # rows the form takes at most (the page never offers more)
 
 
 def reports_dir() -> Path:
@@ -149,31 +154,52 @@ def index(plan_id: int):
     return list_page(plan_or_404(plan_id))
 
 
-def read_period(errors: Errors, form) -> tuple[date | None, date | None]:
+class VisibilityForm(VersionForm):
+    """Open or close the public link."""
+
+    public = HiddenField()
+
+
+class NewAssessmentForm(FlaskForm):
+    """A draft's period: an assessment year, or a start and an end date; and its title."""
+
+    year = StringField()
+    period_start = StringField()
+    period_end = StringField()
+    title = StringField()
+
+
+def read_period(errors: Errors, form: NewAssessmentForm) -> tuple[date | None, date | None]:
     """Start and end dates, or the two calendar years ending in the assessment year."""
-    start_text, end_text = form.get("period_start", "").strip(), form.get("period_end", "").strip()
+    start_text, end_text = (form.period_start.data or "").strip(), (form.period_end.data or "").strip()
     if not start_text and not end_text:
-        year = errors.check("year", validation.year, form.get("year"))
+        year = errors.check("year", validation.year, form.year.data)
         return default_period(year) if year else (None, None)
     start = errors.check("period_start", validation.iso_date, start_text)
     end = errors.check("period_end", validation.iso_date, end_text)
     return start, end
 
 
+def create_refused(error, plan_id: int):
+    """The list again, the new draft's form as sent."""
+    if isinstance(error, Conflict):
+        flash(error.message, "error")
+        return list_page(plan_or_404(plan_id), 409)
+    return list_page(plan_or_404(plan_id), 422, error.errors)
+
+
 @bp.post("/plans/<int:plan_id>/assessments")
 @requires(Need.EDIT)
+@refused_page(create_refused)
 def create(plan_id: int):
     """Start a draft assessment of a period."""
     plan = plan_or_404(plan_id)
+    form = NewAssessmentForm()
     errors = Errors()
-    start, end = read_period(errors, request.form)
-    title = errors.check("title", validation.text, request.form.get("title"), limit=validation.MAX_TITLE)
-    try:
-        errors.raise_any()
-        assessment = create_assessment(db.session, plan, start=start, end=end, title=title)
-    except Invalid as error:
-        db.session.rollback()
-        return list_page(plan, 422, error.errors)
+    start, end = read_period(errors, form)
+    title = errors.check("title", validation.text, form.title.data, limit=validation.MAX_TITLE)
+    errors.raise_any()
+    assessment = create_assessment(db.session, plan, start=start, end=end, title=title)
     db.session.commit()
     flash(_("The draft is ready: add the survey's summary and the written sections."), "info")
     return redirect(url_for("assessments.edit", assessment_id=assessment.id), 303)
@@ -204,15 +230,13 @@ def report_page(assessment: Assessment, status: int = 200):
     ), status
 
 
-def refused(assessment: Assessment, error: Invalid | Conflict):
+def refused(error: Invalid | Conflict, assessment_id: int):
     """The report again, with what was wrong: 422 for bad input, 409 for a stale or frozen one."""
-    db.session.rollback()
-    db.session.expire_all()
     if isinstance(error, Conflict):
         flash(error.message, "error")
-        return report_page(assessment, 409)
-    flash(" ".join(f"{field}: {message}" for field, message in error.errors.items()), "error")
-    return report_page(assessment, 422)
+    else:
+        flash(" ".join(f"{field}: {message}" for field, message in error.errors.items()), "error")
+    return report_page(assessment_or_404(assessment_id), status_of(error))
 
 
 @bp.get("/assessments/<int:assessment_id>/report.xlsx")
@@ -231,65 +255,88 @@ def chart(assessment_id: int, name: str):
     return svg(draw(data_of(assessment_or_404(assessment_id)), name))
 
 
-def read_texts(errors: Errors, form) -> AssessmentTexts:
-    respondents = errors.check("respondents", validation.count, form.get("respondents"))
-    rate = errors.check("response_rate", validation.percent, form.get("response_rate"))
+class IndicatorForm(Form):
+    """One survey indicator: a row of the draft's table (no CSRF token of its own)."""
+
+    name = StringField()
+    value = StringField()
+    previous = StringField()
+    unit = StringField()
+
+
+class AssessmentForm(FlaskForm):
+    """The draft's survey summary, its indicators and its written sections."""
+
+    title = StringField()
+    respondents = StringField()
+    response_rate = StringField()
+    indicator = FieldList(FormField(IndicatorForm), max_entries=MAX_INDICATORS)
+    achievements = TextAreaField()
+    improvements = TextAreaField()
+    next_steps = TextAreaField()
+    version = HiddenField()
+
+
+def read_texts(errors: Errors, form: AssessmentForm) -> AssessmentTexts:
+    respondents = errors.check("respondents", validation.count, form.respondents.data)
+    rate = errors.check("response_rate", validation.percent, form.response_rate.data)
     return AssessmentTexts(
-        title=errors.check("title", validation.title, form.get("title")),
+        title=errors.check("title", validation.title, form.title.data),
         respondents=respondents,
         response_rate=rate,
-        achievements=errors.check("achievements", validation.text, form.get("achievements")),
-        improvements=errors.check("improvements", validation.text, form.get("improvements")),
-        next_steps=errors.check("next_steps", validation.text, form.get("next_steps")),
+        achievements=errors.check("achievements", validation.text, form.achievements.data),
+        improvements=errors.check("improvements", validation.text, form.improvements.data),
+        next_steps=errors.check("next_steps", validation.text, form.next_steps.data),
     )
 
 
-def read_indicators(errors: Errors, form) -> list[IndicatorInput]:
+def read_indicators(errors: Errors, form: AssessmentForm) -> list[IndicatorInput]:
     """The indicator rows of the form; a row without a name is left out (or removed)."""
     indicators = []
-    for index in range(int(form.get("indicator_rows", "0") or 0)):
-        prefix = f"indicator-{index}-"
-        name = errors.check(f"{prefix}name", validation.text, form.get(f"{prefix}name"), limit=200)
+    for entry in form.indicator:
+        row, prefix = entry.form, f"{entry.name}-"
+        name = errors.check(f"{prefix}name", validation.text, row["name"].data, limit=200)
         if not name:
             continue
-        value = errors.check(f"{prefix}value", validation.decimal, form.get(f"{prefix}value"))
-        raw_previous = form.get(f"{prefix}previous", "")
+        value = errors.check(f"{prefix}value", validation.decimal, row.value.data)
+        raw_previous = row.previous.data or ""
         previous = (
             errors.check(f"{prefix}previous", validation.decimal, raw_previous)
             if raw_previous.strip()
             else None
         )
-        unit = errors.check(f"{prefix}unit", validation.text, form.get(f"{prefix}unit"), limit=20)
+        unit = errors.check(f"{prefix}unit", validation.text, row.unit.data, limit=20)
         if value is not None:
             indicators.append(IndicatorInput(name, value, previous, unit or ""))
     return indicators
 
 
+def saved_indicators(assessment: Assessment) -> list[dict]:
+    return [
+        {
+            "name": row.name,
+            "value": str(row.value),
+            "previous": "" if row.previous is None else str(row.previous),
+            "unit": row.unit,
+        }
+        for row in assessment.indicators
+    ]
+
+
 def edit_page(assessment, status=200, problems=None):
-    posted = request.form if request.method == "POST" else None
-    rows = []
-    if posted is not None:
-        for index in range(int(posted.get("indicator_rows", "0") or 0)):
-            prefix = f"indicator-{index}-"
-            rows.append({key: posted.get(prefix + key, "") for key in ("name", "value", "previous", "unit")})
+    """The draft's form: as sent when it is shown again, else as saved; empty rows below."""
+    if request.method == "POST":
+        form = AssessmentForm()
     else:
-        rows = [
-            {
-                "name": row.name,
-                "value": str(row.value),
-                "previous": "" if row.previous is None else str(row.previous),
-                "unit": row.unit,
-            }
-            for row in assessment.indicators
-        ]
-    rows += [{"name": "", "value": "", "previous": "", "unit": ""} for _ in range(INDICATOR_ROWS)]
+        form = AssessmentForm(formdata=None, obj=assessment, indicator=saved_indicators(assessment))
+    for _row in range(min(INDICATOR_ROWS, MAX_INDICATORS - len(form.indicator))):
+        form.indicator.append_entry()
     return render_template(
         "assessments/edit.html",
         assessment=assessment,
         plan=assessment.plan,
-        rows=rows,
+        form=form,
         problems=problems or {},
-        posted=posted,
     ), status
 
 
@@ -306,25 +353,27 @@ def edit(assessment_id: int):
     return edit_page(assessment)
 
 
-@bp.post("/assessments/<int:assessment_id>/edit")
-@requires(Need.EDIT)
-def save(assessment_id: int):
+def save_refused(error, assessment_id: int):
+    """The draft's form as sent, each problem next to its field."""
     assessment = assessment_or_404(assessment_id)
-    errors = Errors()
-    texts = read_texts(errors, request.form)
-    indicators = read_indicators(errors, request.form)
-    version = errors.check("version", validation.version, request.form.get("version"))
-    try:
-        errors.raise_any()
-        update_assessment(db.session, assessment, texts, indicators, version=version)
-    except Invalid as error:
-        db.session.rollback()
-        return edit_page(assessment, 422, error.errors)
-    except Conflict as error:
-        db.session.rollback()
-        db.session.expire_all()
+    if isinstance(error, Conflict):
         flash(error.message, "error")
         return edit_page(assessment, 409)
+    return edit_page(assessment, 422, error.errors)
+
+
+@bp.post("/assessments/<int:assessment_id>/edit")
+@requires(Need.EDIT)
+@refused_page(save_refused)
+def save(assessment_id: int):
+    assessment = assessment_or_404(assessment_id)
+    form = AssessmentForm()
+    errors = Errors()
+    texts = read_texts(errors, form)
+    indicators = read_indicators(errors, form)
+    version = errors.check("version", validation.version, form.version.data)
+    errors.raise_any()
+    update_assessment(db.session, assessment, texts, indicators, version=version)
     db.session.commit()
     flash(_("Saved."), "info")
     return redirect(url_for("assessments.show", assessment_id=assessment.id), 303)
@@ -332,24 +381,20 @@ def save(assessment_id: int):
 
 @bp.post("/assessments/<int:assessment_id>/publish")
 @requires(Need.EDIT)
+@refused_page(refused)
 def publish_report(assessment_id: int):
     """Freeze the report: its figures, texts and workbook are stored with checksums."""
     assessment = assessment_or_404(assessment_id)
-    errors = Errors()
-    version = errors.check("version", validation.version, request.form.get("version"))
-    try:
-        errors.raise_any()
-        publish(
-            db.session,
-            assessment,
-            reports_dir(),
-            by=current_user,
-            today=today(),
-            version=version,
-            build_workbook=build_assessment_workbook,
-        )
-    except (Invalid, Conflict) as error:
-        return refused(assessment, error)
+    version = validation.version("version", VersionForm().version.data)
+    publish(
+        db.session,
+        assessment,
+        reports_dir(),
+        by=current_user,
+        today=today(),
+        version=version,
+        build_workbook=build_assessment_workbook,
+    )
     db.session.commit()
     flash(_("%(title)s is published. Its figures and workbook are frozen.", title=assessment.title), "info")
     return redirect(url_for("assessments.show", assessment_id=assessment.id), 303)
@@ -357,18 +402,17 @@ def publish_report(assessment_id: int):
 
 @bp.post("/assessments/<int:assessment_id>/visibility")
 @requires(Need.ADMIN)
+@refused_page(refused)
 def visibility(assessment_id: int):
     """Open the published report at a link anyone can follow, or close the link."""
     assessment = assessment_or_404(assessment_id)
+    form = VisibilityForm()
     errors = Errors()
-    public = errors.check("public", validation.boolean, request.form.get("public"))
-    version = errors.check("version", validation.version, request.form.get("version"))
+    public = errors.check("public", validation.boolean, form.public.data)
+    version = errors.check("version", validation.version, form.version.data)
     was_public = assessment.public
-    try:
-        errors.raise_any()
-        set_public(db.session, assessment, public, version=version)
-    except (Invalid, Conflict) as error:
-        return refused(assessment, error)
+    errors.raise_any()
+    set_public(db.session, assessment, public, version=version)
     if assessment.public != was_public:
         kind = SecurityEventKind.REPORT_MADE_PUBLIC if public else SecurityEventKind.REPORT_MADE_PRIVATE
         event(kind, current_user, detail=f"assessment {assessment.id}: {assessment.title}")

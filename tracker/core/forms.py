@@ -7,6 +7,8 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
+from tracker.core.validation import Invalid
+
 
 def json_body() -> dict:
     """The request's JSON object; anything else is a 400 that says what is wrong with it."""
@@ -39,7 +41,10 @@ def show_errors(form, errors: dict[str, str]) -> None:
 
 
 def errors_for(form, name: str) -> str:
-    """The error of an input the form class does not declare."""
+    """The error of an input the template draws by hand (a budget of each year)."""
+    field = form._fields.get(name)
+    if field is not None and field.errors:
+        return " ".join(field.errors)
     return getattr(form, "extra_errors", {}).get(name, "")
 
 
@@ -56,3 +61,12 @@ def field_errors(form) -> dict[str, str]:
     """
     form.validate()
     return {name: " ".join(errors) for name, errors in form.errors.items() if name != "csrf_token"}
+
+
+def kept(form, error: Exception | None = None):
+    """A form shown again after a refusal: what was sent, WTForms' own findings, and the domain's
+    problems of an :class:`Invalid` ``error`` next to their fields."""
+    form.validate()
+    if isinstance(error, Invalid):
+        show_errors(form, error.errors)
+    return form

@@ -19,10 +19,11 @@ from tracker.core import validation
 from tracker.core.clock import today
 from tracker.core.concurrency import Conflict
 from tracker.core.extensions import db
-from tracker.core.forms import VersionForm, field_errors, show_errors
+from tracker.core.forms import VersionForm, field_errors, kept
+from tracker.core.pages import refused_page, status_of
 from tracker.core.permissions import Need, Role, requires
 from tracker.core.scope import get_or_404
-from tracker.core.validation import Errors, Invalid
+from tracker.core.validation import Errors
 from tracker.hours.models import TimeEntry
 from tracker.hours.services import delete_entry, log_hours, update_entry
 from tracker.plans.loaders import plan_or_404
@@ -85,106 +86,103 @@ def entry_or_404(entry_id: int) -> TimeEntry:
     return entry
 
 
+def entry_form(plan: Plan, entry: TimeEntry | None = None) -> EntryForm:
+    form = EntryForm()
+    form.target.choices = targets(plan, keep=entry.action_id if entry is not None else None)
+    return form
+
+
+def entry_page(form: EntryForm, plan: Plan, entry: TimeEntry | None, status: int = 200):
+    return render_template("hours/entry.html", form=form, plan=plan, entry=entry), status
+
+
+def new_refused(error, plan_id: int):
+    """The form again, with the input kept and each problem next to its field."""
+    plan = plan_or_404(plan_id)
+    form = kept(entry_form(plan), error)
+    if isinstance(error, Conflict):
+        form.target.errors = [*form.target.errors, error.message]
+    return entry_page(form, plan, None, status_of(error))
+
+
 @bp.route("/plans/<int:plan_id>/hours/new", methods=["GET", "POST"])
 @requires(Need.EDIT)
+@refused_page(new_refused)
 def new(plan_id: int):
     """Log hours on an action or on the plan's overall-management line."""
     plan = plan_or_404(plan_id)
-    form = EntryForm()
-    form.target.choices = targets(plan)
-    status = 200
+    form = entry_form(plan)
     if request.method == "GET":
         form.spent_on.data = today().isoformat() if today().year in plan.years else f"{plan.end_year}-12-31"
         form.target.data = request.args.get("action", MANAGEMENT)
-    if request.method == "POST":
-        try:
-            spent_on, hours, action, note = read_entry(form, plan)
-            log_hours(
-                db.session,
-                plan,
-                person=current_user,
-                spent_on=spent_on,
-                hours=hours,
-                action=action,
-                note=note,
-            )
-        except Invalid as error:
-            db.session.rollback()
-            show_errors(form, error.errors)
-            status = 422
-        except Conflict as error:
-            db.session.rollback()
-            form.target.errors = [*form.target.errors, error.message]
-            status = 409
-        else:
-            db.session.commit()
-            flash(_("%(hours)s h logged on %(date)s.", hours=hours, date=spent_on.isoformat()), "info")
-            if action is not None:
-                return redirect(url_for("tracking.action", action_id=action.id), 303)
-            return redirect(url_for("hours.person", user_id=current_user.id), 303)
-    return render_template("hours/entry.html", form=form, plan=plan, entry=None), status
+        return entry_page(form, plan, None)
+    spent_on, hours, action, note = read_entry(form, plan)
+    log_hours(db.session, plan, person=current_user, spent_on=spent_on, hours=hours, action=action, note=note)
+    db.session.commit()
+    flash(_("%(hours)s h logged on %(date)s.", hours=hours, date=spent_on.isoformat()), "info")
+    if action is not None:
+        return redirect(url_for("tracking.action", action_id=action.id), 303)
+    return redirect(url_for("hours.person", user_id=current_user.id), 303)
+
+
+def edit_refused(error, entry_id: int):
+    """The correction again; on a conflict, what the entry now reads, and its current version."""
+    entry = entry_or_404(entry_id)
+    form = kept(entry_form(entry.plan, entry), error)
+    if isinstance(error, Conflict):
+        flash(
+            f"{error.message} "
+            + _(
+                "It now reads: %(date)s, %(hours)s h. Your input is kept below.",
+                date=entry.spent_on.isoformat(),
+                hours=entry.hours,
+            ),
+            "error",
+        )
+        form.version.data = entry.version
+    return entry_page(form, entry.plan, entry, status_of(error))
 
 
 @bp.route("/hours/<int:entry_id>/edit", methods=["GET", "POST"])
 @requires(Need.EDIT)
+@refused_page(edit_refused)
 def edit(entry_id: int):
     """Correct a time entry (one's own; admins: anyone's)."""
     entry = entry_or_404(entry_id)
     plan = entry.plan
-    form = EntryForm()
-    form.target.choices = targets(plan, keep=entry.action_id)
-    status = 200
+    form = entry_form(plan, entry)
     if request.method == "GET":
         form.spent_on.data = entry.spent_on.isoformat()
         form.hours.data = f"{entry.hours}"
         form.target.data = str(entry.action_id) if entry.action_id else MANAGEMENT
         form.note.data = entry.note
         form.version.data = entry.version
-    if request.method == "POST":
-        try:
-            spent_on, hours, action, note = read_entry(form, plan)
-            version = validation.version("version", form.version.data)
-            update_entry(
-                db.session, entry, spent_on=spent_on, hours=hours, action=action, note=note, version=version
-            )
-        except Invalid as error:
-            db.session.rollback()
-            show_errors(form, error.errors)
-            status = 422
-        except Conflict as error:
-            db.session.rollback()
-            db.session.refresh(entry)
-            flash(
-                f"{error.message} "
-                + _(
-                    "It now reads: %(date)s, %(hours)s h. Your input is kept below.",
-                    date=entry.spent_on.isoformat(),
-                    hours=entry.hours,
-                ),
-                "error",
-            )
-            form.version.data = entry.version
-            status = 409
-        else:
-            db.session.commit()
-            flash(_("The entry is corrected."), "info")
-            return redirect(url_for("hours.person", user_id=entry.user_id), 303)
-    return render_template("hours/entry.html", form=form, plan=plan, entry=entry), status
+        return entry_page(form, plan, entry)
+    spent_on, hours, action, note = read_entry(form, plan)
+    version = validation.version("version", form.version.data)
+    update_entry(db.session, entry, spent_on=spent_on, hours=hours, action=action, note=note, version=version)
+    db.session.commit()
+    flash(_("The entry is corrected."), "info")
+    return redirect(url_for("hours.person", user_id=entry.user_id), 303)
+
+
+def delete_refused(error, entry_id: int):
+    """Back to the owner's hours, saying why nothing was deleted."""
+    entry = db.session.get(TimeEntry, entry_id)
+    flash(error.message if isinstance(error, Conflict) else str(error), "error")
+    owner = entry.user_id if entry is not None else current_user.id
+    return redirect(url_for("hours.person", user_id=owner), 303)
 
 
 @bp.post("/hours/<int:entry_id>/delete")
 @requires(Need.EDIT)
+@refused_page(delete_refused)
 def delete(entry_id: int):
     """Delete a time entry; the history keeps it."""
     entry = entry_or_404(entry_id)
     form = VersionForm()
     owner = entry.user_id
-    try:
-        delete_entry(db.session, entry, version=validation.version("version", form.version.data))
-    except (Invalid, Conflict) as error:
-        db.session.rollback()
-        flash(error.message if isinstance(error, Conflict) else str(error), "error")
-        return redirect(url_for("hours.person", user_id=owner), 303)
+    delete_entry(db.session, entry, version=validation.version("version", form.version.data))
     db.session.commit()
     flash(_("The entry is deleted; the history keeps what it was."), "info")
     return redirect(url_for("hours.person", user_id=owner), 303)

@@ -6,18 +6,50 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField, TextAreaField
 
 from tracker.core import validation
 from tracker.core.concurrency import Conflict
 from tracker.core.extensions import db
+from tracker.core.pages import refused_page
 from tracker.core.permissions import Need, requires
 from tracker.core.scope import current_scope
-from tracker.core.validation import Errors, Invalid
+from tracker.core.validation import Errors
 from tracker.plans import admin as planning
 from tracker.plans.loaders import line_or_404, pillar_or_404, plan_or_404, plans_in
 from tracker.plans.models import AllocationKind, AllocationLine
 
 bp = Blueprint("planning", __name__, url_prefix="/admin/plans")
+
+
+class PlanForm(FlaskForm):
+    """A plan's title and period (a new plan has no version yet)."""
+
+    title = StringField()
+    start_year = StringField()
+    end_year = StringField()
+    version = HiddenField()
+
+
+class PillarForm(FlaskForm):
+    """A pillar's name, or a move up or down."""
+
+    name = StringField()
+    move = HiddenField()
+    version = HiddenField()
+
+
+class LineForm(FlaskForm):
+    """A line of a year's allocation, or its deletion."""
+
+    year = StringField()
+    kind = StringField()
+    name = StringField()
+    hours = StringField()
+    description = TextAreaField()
+    delete = HiddenField()
+    version = HiddenField()
 
 
 def page(plan, status=200, *, form_key=None, problems=None):
@@ -44,74 +76,83 @@ def done(plan, message: str):
     return redirect(url_for("planning.plan", plan_id=plan.id), 303)
 
 
-def failed(plan, form_key: str, error):
-    db.session.rollback()
-    db.session.expire_all()
-    if isinstance(error, Conflict):
-        flash(error.message, "error")
-        return page(plan, 409, form_key=form_key)
-    return page(plan, 422, form_key=form_key, problems=error.errors)
+def back_to_plan(form_key: str):
+    """The plan's admin page again, the problems next to the fields of the form ``form_key``
+    (formatted with the view's ids, such as ``pillar-{pillar_id}``)."""
+
+    def refused(error, plan_id: int, **ids):
+        plan, key = plan_or_404(plan_id), form_key.format(**ids)
+        if isinstance(error, Conflict):
+            flash(error.message, "error")
+            return page(plan, 409, form_key=key)
+        return page(plan, 422, form_key=key, problems=error.errors)
+
+    return refused
 
 
-@bp.route("", methods=["GET", "POST"])
-@requires(Need.ADMIN)
-def plans():
-    """The organisation's plans, and a form for a new one."""
-    problems: dict[str, str] = {}
-    status = 200
-    if request.method == "POST":
-        errors = Errors()
-        title = errors.check("title", validation.title, request.form.get("title"))
-        start = errors.check("start_year", validation.year, request.form.get("start_year"))
-        end = errors.check("end_year", validation.year, request.form.get("end_year"))
-        try:
-            errors.raise_any()
-            plan = planning.create_plan(
-                db.session, current_user.organisation, title=title, start_year=start, end_year=end
-            )
-        except Invalid as error:
-            db.session.rollback()
-            problems, status = error.errors, 422
-        else:
-            return done(plan, _("The plan is created: add its pillars and allocation."))
+def plans_page(status: int = 200, problems: dict[str, str] | None = None):
     return render_template(
         "planning/plans.html",
         plans=plans_in(db.session, current_scope()),
-        problems=problems,
+        problems=problems or {},
         posted=request.form,
     ), status
 
 
+def plans_refused(error):
+    """The list again with the new plan's form as sent."""
+    if isinstance(error, Conflict):
+        flash(error.message, "error")
+        return plans_page(409)
+    return plans_page(422, error.errors)
+
+
+@bp.route("", methods=["GET", "POST"])
+@requires(Need.ADMIN)
+@refused_page(plans_refused)
+def plans():
+    """The organisation's plans, and a form for a new one."""
+    if request.method == "GET":
+        return plans_page()
+    form = PlanForm()
+    errors = Errors()
+    title = errors.check("title", validation.title, form.title.data)
+    start = errors.check("start_year", validation.year, form.start_year.data)
+    end = errors.check("end_year", validation.year, form.end_year.data)
+    errors.raise_any()
+    plan = planning.create_plan(
+        db.session, current_user.organisation, title=title, start_year=start, end_year=end
+    )
+    return done(plan, _("The plan is created: add its pillars and allocation."))
+
+
 @bp.route("/<int:plan_id>", methods=["GET", "POST"])
 @requires(Need.ADMIN)
+@refused_page(back_to_plan("plan"))
 def plan(plan_id: int):
     """A plan's title, period, pillars and allocation lines."""
     plan = plan_or_404(plan_id)
     if request.method == "GET":
         return page(plan)
+    form = PlanForm()
     errors = Errors()
-    title = errors.check("title", validation.title, request.form.get("title"))
-    start = errors.check("start_year", validation.year, request.form.get("start_year"))
-    end = errors.check("end_year", validation.year, request.form.get("end_year"))
-    version = errors.check("version", validation.version, request.form.get("version"))
-    try:
-        errors.raise_any()
-        planning.update_plan(db.session, plan, title=title, start_year=start, end_year=end, version=version)
-    except (Invalid, Conflict) as error:
-        return failed(plan, "plan", error)
+    title = errors.check("title", validation.title, form.title.data)
+    start = errors.check("start_year", validation.year, form.start_year.data)
+    end = errors.check("end_year", validation.year, form.end_year.data)
+    version = errors.check("version", validation.version, form.version.data)
+    errors.raise_any()
+    planning.update_plan(db.session, plan, title=title, start_year=start, end_year=end, version=version)
     return done(plan, _("The plan is saved."))
 
 
 @bp.post("/<int:plan_id>/pillars")
 @requires(Need.ADMIN)
+@refused_page(back_to_plan("new-pillar"))
 def add_pillar(plan_id: int):
     """Add a pillar at the end."""
     plan = plan_or_404(plan_id)
-    try:
-        name = validation.text("name", request.form.get("name"), required=True, limit=200)
-        pillar = planning.add_pillar(db.session, plan, name)
-    except Invalid as error:
-        return failed(plan, "new-pillar", error)
+    name = validation.text("name", PillarForm().name.data, required=True, limit=200)
+    pillar = planning.add_pillar(db.session, plan, name)
     return done(
         plan, _("Pillar %(position)s, %(name)s, is added.", position=pillar.position, name=pillar.name)
     )
@@ -119,67 +160,62 @@ def add_pillar(plan_id: int):
 
 @bp.post("/<int:plan_id>/pillars/<int:pillar_id>")
 @requires(Need.ADMIN)
+@refused_page(back_to_plan("pillar-{pillar_id}"))
 def pillar(plan_id: int, pillar_id: int):
     """Rename a pillar, or move it up or down."""
     plan = plan_or_404(plan_id)
     pillar = pillar_or_404(pillar_id, plan)
-    key = f"pillar-{pillar.id}"
-    try:
-        version = validation.version("version", request.form.get("version"))
-        move = request.form.get("move")
-        if move in {"up", "down"}:
-            planning.move_pillar(db.session, pillar, -1 if move == "up" else 1, version=version)
-            return done(plan, _("%(name)s is moved.", name=pillar.name))
-        name = validation.text("name", request.form.get("name"), required=True, limit=200)
-        planning.rename_pillar(db.session, pillar, name, version=version)
-    except (Invalid, Conflict) as error:
-        return failed(plan, key, error)
+    form = PillarForm()
+    version = validation.version("version", form.version.data)
+    move = form.move.data
+    if move in {"up", "down"}:
+        planning.move_pillar(db.session, pillar, -1 if move == "up" else 1, version=version)
+        return done(plan, _("%(name)s is moved.", name=pillar.name))
+    name = validation.text("name", form.name.data, required=True, limit=200)
+    planning.rename_pillar(db.session, pillar, name, version=version)
     return done(plan, _("The pillar is renamed %(name)s.", name=pillar.name))
 
 
-def read_line(errors: Errors):
-    kind = errors.check("kind", validation.choice, request.form.get("kind"), AllocationKind)
-    name = errors.check("name", validation.text, request.form.get("name"), required=True, limit=200)
-    hours = errors.check("hours", validation.planned_hours, request.form.get("hours"))
+def read_line(errors: Errors, form: LineForm):
+    kind = errors.check("kind", validation.choice, form.kind.data, AllocationKind)
+    name = errors.check("name", validation.text, form.name.data, required=True, limit=200)
+    hours = errors.check("hours", validation.planned_hours, form.hours.data)
     return kind, name, hours
 
 
 @bp.post("/<int:plan_id>/allocation")
 @requires(Need.ADMIN)
+@refused_page(back_to_plan("new-line"))
 def add_line(plan_id: int):
     """Add a line to a year's allocation."""
     plan = plan_or_404(plan_id)
+    form = LineForm()
     errors = Errors()
-    year = errors.check("year", validation.year, request.form.get("year"), years=plan.years)
-    kind, name, hours = read_line(errors)
-    description = errors.check("description", validation.text, request.form.get("description"))
-    try:
-        errors.raise_any()
-        planning.add_allocation_line(
-            db.session, plan, year=year, kind=kind, name=name, hours=hours, description=description
-        )
-    except Invalid as error:
-        return failed(plan, "new-line", error)
+    year = errors.check("year", validation.year, form.year.data, years=plan.years)
+    kind, name, hours = read_line(errors, form)
+    description = errors.check("description", validation.text, form.description.data)
+    errors.raise_any()
+    planning.add_allocation_line(
+        db.session, plan, year=year, kind=kind, name=name, hours=hours, description=description
+    )
     return done(plan, _("%(year)s: %(name)s, %(hours)s h, is added.", year=year, name=name, hours=hours))
 
 
 @bp.post("/<int:plan_id>/allocation/<int:line_id>")
 @requires(Need.ADMIN)
+@refused_page(back_to_plan("line-{line_id}"))
 def line(plan_id: int, line_id: int):
     """Change or delete an allocation line."""
     plan = plan_or_404(plan_id)
     line = line_or_404(line_id, plan)
-    key = f"line-{line.id}"
+    form = LineForm()
     errors = Errors()
-    version = errors.check("version", validation.version, request.form.get("version"))
-    try:
-        if request.form.get("delete") == "1":
-            errors.raise_any()
-            planning.delete_allocation_line(db.session, line, version=version)
-            return done(plan, _("The line is deleted; the history keeps it."))
-        kind, name, hours = read_line(errors)
+    version = errors.check("version", validation.version, form.version.data)
+    if form.delete.data == "1":
         errors.raise_any()
-        planning.update_allocation_line(db.session, line, kind=kind, name=name, hours=hours, version=version)
-    except (Invalid, Conflict) as error:
-        return failed(plan, key, error)
+        planning.delete_allocation_line(db.session, line, version=version)
+        return done(plan, _("The line is deleted; the history keeps it."))
+    kind, name, hours = read_line(errors, form)
+    errors.raise_any()
+    planning.update_allocation_line(db.session, line, kind=kind, name=name, hours=hours, version=version)
     return done(plan, _("The line is saved."))

@@ -16,7 +16,8 @@ from tracker.core import validation
 from tracker.core.clock import today
 from tracker.core.concurrency import Conflict
 from tracker.core.extensions import db
-from tracker.core.forms import VersionForm, errors_for, field_errors, show_errors
+from tracker.core.forms import VersionForm, errors_for, field_errors, kept
+from tracker.core.pages import flash_errors, refused_page, status_of
 from tracker.core.permissions import Need, requires
 from tracker.core.scope import current_scope
 from tracker.core.validation import Errors, Invalid
@@ -103,6 +104,14 @@ def planned_field(year: int) -> str:
     return f"planned_{year}"
 
 
+def action_form(plan: Plan, **kwargs) -> ActionForm:
+    """The action form for ``plan``: the fields above and a budget input for each of its years."""
+    budgets = {
+        planned_field(year): StringField(_l("Planned hours %(year)s", year=year)) for year in plan.years
+    }
+    return type("PlanActionForm", (ActionForm,), budgets)(**kwargs)
+
+
 def read_action_form(form: ActionForm, plan: Plan) -> tuple[ActionFields, dict[int, Decimal | None]]:
     """The action form's values, or :class:`Invalid` with every field's problem."""
     errors = Errors()
@@ -125,7 +134,7 @@ def read_action_form(form: ActionForm, plan: Plan) -> tuple[ActionFields, dict[i
     )
     planned: dict[int, Decimal | None] = {}
     for plan_year in plan.years:
-        raw = request.form.get(planned_field(plan_year), "")
+        raw = form[planned_field(plan_year)].data or ""
         planned[plan_year] = (
             None if not raw.strip() else errors.check(planned_field(plan_year), validation.planned_hours, raw)
         )
@@ -217,37 +226,40 @@ def actions(plan_id: int):
     )
 
 
+def bulk_refused(error, plan_id: int):
+    """Back to the list, saying what was wrong; nothing changed."""
+    if isinstance(error, Conflict):
+        flash(_(error.message) + " " + _("Here is the list as it is now."), "error")
+    else:
+        flash_errors(error.errors)
+    return redirect(bulk_back(plan_id)), 303
+
+
+def bulk_back(plan_id: int) -> str:
+    return safe_next(request.form.get("back")) or url_for("tracking.actions", plan_id=plan_id)
+
+
 @bp.post("/plans/<int:plan_id>/actions/status")
 @requires(Need.EDIT)
+@refused_page(bulk_refused)
 def bulk_status(plan_id: int):
     """Change the status of every ticked action at once, with one note."""
     plan = plan_or_404(plan_id)
     form = BulkStatusForm()
-    back = safe_next(request.form.get("back")) or url_for("tracking.actions", plan_id=plan.id)
-    try:
-        if not form.validate_on_submit():
-            raise Invalid({"status": _("choose a status")})
-        chosen = validation.ids("actions", request.form.getlist("action"))
-        if not chosen:
-            raise Invalid({"actions": _("tick at least one action")})
-        versions = {
-            action_id: validation.version("version", request.form.get(f"version-{action_id}"))
-            for action_id in chosen
-        }
-        note = validation.text("note", form.note.data)
-        changed = change_statuses(db.session, plan, versions, status=Status(form.status.data), note=note)
-    except Invalid as error:
-        db.session.rollback()
-        for field, message in error.errors.items():
-            flash(f"{field}: {message}", "error")
-        return redirect(back), 303
-    except Conflict as error:
-        db.session.rollback()
-        flash(_(error.message) + " " + _("Here is the list as it is now."), "error")
-        return redirect(back), 303
+    if not form.validate_on_submit():
+        raise Invalid({"status": _("choose a status")})
+    chosen = validation.ids("actions", request.form.getlist("action"))
+    if not chosen:
+        raise Invalid({"actions": _("tick at least one action")})
+    versions = {
+        action_id: validation.version("version", request.form.get(f"version-{action_id}"))
+        for action_id in chosen
+    }
+    note = validation.text("note", form.note.data)
+    changed = change_statuses(db.session, plan, versions, status=Status(form.status.data), note=note)
     db.session.commit()
     flash(_("%(count)s actions are now %(status)s.", count=len(changed), status=_(form.status.data)), "info")
-    return redirect(back), 303
+    return redirect(bulk_back(plan.id)), 303
 
 
 # One action -----------------------------------------------------------------------------------
@@ -274,66 +286,64 @@ def action_page(action, status: int = 200, *, status_form=None, theirs=None):
     ), status
 
 
+def status_refused(error, action_id: int):
+    """The action's page with the status form kept; on a conflict, the current status beside it."""
+    action = action_or_404(action_id)
+    form = kept(StatusForm(), error)
+    if isinstance(error, Conflict):
+        flash(error.message, "error")
+        # Keep what the person typed; the version is now the current one, so saving again is
+        # a choice made with both changes in view.
+        form.version.data = action.version
+        return action_page(action, 409, status_form=form, theirs=True)
+    return action_page(action, 422, status_form=form)
+
+
 @bp.post("/actions/<int:action_id>/status")
 @requires(Need.EDIT)
+@refused_page(status_refused)
 def status(action_id: int):
     """Change an action's status with a note."""
     action = action_or_404(action_id)
     form = StatusForm()
     if not form.validate_on_submit():
         return action_page(action, 400, status_form=form)
-    try:
-        errors = Errors()
-        new = errors.check("status", rules.status, form.status.data)
-        note = errors.check("note", validation.text, form.note.data)
-        version = errors.check("version", validation.version, form.version.data)
-        errors.raise_any()
-        changed = change_status(db.session, action, status=new, note=note, version=version)
-    except Invalid as error:
-        db.session.rollback()
-        show_errors(form, error.errors)
-        return action_page(action, 422, status_form=form)
-    except Conflict as error:
-        db.session.rollback()
-        db.session.refresh(action)
-        flash(error.message, "error")
-        # Keep what the person typed; the version is now the current one, so saving again is
-        # a choice made with both changes in view.
-        form.version.data = action.version
-        return action_page(action, 409, status_form=form, theirs=True)
+    errors = Errors()
+    new = errors.check("status", rules.status, form.status.data)
+    note = errors.check("note", validation.text, form.note.data)
+    version = errors.check("version", validation.version, form.version.data)
+    errors.raise_any()
+    changed = change_status(db.session, action, status=new, note=note, version=version)
     db.session.commit()
     if changed:
         flash(_("%(code)s is now %(status)s.", code=action.code, status=_(action.status.value)), "info")
     return redirect(url_for("tracking.action", action_id=action.id), 303)
 
 
+def occurrence_refused(error, action_id: int, year: int):
+    """The action's page, saying why the occurrence was not marked."""
+    if isinstance(error, Conflict):
+        flash(error.message, "error")
+    else:
+        flash_errors(error.errors)
+    return action_page(action_or_404(action_id), status_of(error))
+
+
 @bp.post("/actions/<int:action_id>/occurrences/<int:year>")
 @requires(Need.EDIT)
+@refused_page(occurrence_refused)
 def occurrence(action_id: int, year: int):
     """Mark an occurrence of a recurring action done or not done."""
     action = action_or_404(action_id)
     form = OccurrenceForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        errors = Errors()
-        done = errors.check("done", validation.boolean, form.done.data)
-        note = errors.check("note", validation.text, form.note.data, limit=2000)
-        version = errors.check("version", validation.version, form.version.data)
-        errors.raise_any()
-        mark_occurrence(
-            db.session, action.pillar.plan, action, year=year, done=done, note=note, version=version
-        )
-    except Invalid as error:
-        db.session.rollback()
-        for field, message in error.errors.items():
-            flash(f"{field}: {message}", "error")
-        return action_page(action, 422)
-    except Conflict as error:
-        db.session.rollback()
-        db.session.expire_all()
-        flash(error.message, "error")
-        return action_page(action, 409)
+    errors = Errors()
+    done = errors.check("done", validation.boolean, form.done.data)
+    note = errors.check("note", validation.text, form.note.data, limit=2000)
+    version = errors.check("version", validation.version, form.version.data)
+    errors.raise_any()
+    mark_occurrence(db.session, action.pillar.plan, action, year=year, done=done, note=note, version=version)
     db.session.commit()
     flash(
         _("The %(year)s occurrence is marked done.", year=year)
@@ -344,17 +354,62 @@ def occurrence(action_id: int, year: int):
     return redirect(url_for("tracking.action", action_id=action.id), 303)
 
 
-def fill_planned(form_values: dict, action) -> dict:
+def fill_planned(form: ActionForm, plan: Plan, action=None) -> dict:
     """The budget inputs' values: the person's input when there is some, else what is saved."""
     saved = {row.year: row.hours for row in action.planned_hours} if action is not None else {}
+    sent = {plan_year: form[planned_field(plan_year)].data for plan_year in plan.years}
     return {
-        plan_year: form_values.get(planned_field(plan_year), saved.get(plan_year, ""))
-        for plan_year in (action.pillar.plan.years if action is not None else [])
+        plan_year: saved.get(plan_year, "") if value is None else value for plan_year, value in sent.items()
     }
+
+
+def action_form_page(form: ActionForm, pillar, action=None, status: int = 200, *, theirs=None):
+    return render_template(
+        "tracking/action_form.html",
+        form=form,
+        plan=pillar.plan,
+        action=action,
+        pillar=pillar,
+        planned=fill_planned(form, pillar.plan, action),
+        theirs=theirs,
+        mine=form.data,
+    ), status
+
+
+def their_version(action) -> dict:
+    """The action as saved now, field by field, to show beside the person's input."""
+    return {
+        "title": action.title,
+        "description": action.description,
+        "objectives": action.objectives,
+        "start_year": action.start_year,
+        "end_year": action.end_year,
+        "cadence": action.cadence.value,
+        "timeline_text": action.timeline_text,
+        "resources_text": action.resources_text,
+        "responsible": action.responsible,
+        **{planned_field(row.year): row.hours for row in action.planned_hours},
+    }
+
+
+def edit_refused(error, action_id: int):
+    """The form as sent; on a conflict, their version beside it and the current version number."""
+    action = action_or_404(action_id)
+    form = kept(action_form(action.pillar.plan), error)
+    theirs = None
+    if isinstance(error, Conflict):
+        flash(
+            f"{error.message} {_('Their version is shown beside yours; yours is kept in the form.')}",
+            "error",
+        )
+        theirs = their_version(action)
+        form.version.data = action.version
+    return action_form_page(form, action.pillar, action, status_of(error), theirs=theirs)
 
 
 @bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])
 @requires(Need.EDIT)
+@refused_page(edit_refused)
 def edit(action_id: int):
     """Edit an action's text, timeline, budgets, resources and people."""
     action = action_or_404(action_id)
@@ -362,118 +417,75 @@ def edit(action_id: int):
     if action.archived_at is not None:
         flash(_("action: %(code)s is archived and can no longer be changed.", code=action.code), "error")
         return redirect(url_for("tracking.action", action_id=action.id), 303)
-    form = ActionForm(obj=action if request.method == "GET" else None)
     if request.method == "GET":
+        form = action_form(plan, obj=action)
         form.cadence.data = action.cadence.value
         form.version.data = action.version
-    theirs = None
-    status = 200
-    if request.method == "POST":
-        try:
-            offered = field_errors(form)
-            fields, planned = read_action_form(form, plan)
-            version = validation.version("version", form.version.data)
-            if offered:
-                raise Invalid(offered)
-            update_action(db.session, action, fields, planned, version=version)
-        except Invalid as error:
-            db.session.rollback()
-            show_errors(form, error.errors)
-            status = 422
-        except Conflict as error:
-            db.session.rollback()
-            db.session.refresh(action)
-            flash(
-                f"{error.message} {_('Their version is shown beside yours; yours is kept in the form.')}",
-                "error",
-            )
-            theirs = {
-                "title": action.title,
-                "description": action.description,
-                "objectives": action.objectives,
-                "start_year": action.start_year,
-                "end_year": action.end_year,
-                "cadence": action.cadence.value,
-                "timeline_text": action.timeline_text,
-                "resources_text": action.resources_text,
-                "responsible": action.responsible,
-                **{planned_field(row.year): row.hours for row in action.planned_hours},
-            }
-            form.version.data = action.version
-            status = 409
-        else:
-            db.session.commit()
-            flash(_("%(code)s is saved.", code=action.code), "info")
-            return redirect(url_for("tracking.action", action_id=action.id), 303)
-    return render_template(
-        "tracking/action_form.html",
-        form=form,
-        plan=plan,
-        action=action,
-        pillar=action.pillar,
-        planned=fill_planned(request.form if request.method == "POST" else {}, action),
-        theirs=theirs,
-        mine=request.form,
-    ), status
+        return action_form_page(form, action.pillar, action)
+    form = action_form(plan)
+    offered = field_errors(form)
+    fields, planned = read_action_form(form, plan)
+    version = validation.version("version", form.version.data)
+    if offered:
+        raise Invalid(offered)
+    update_action(db.session, action, fields, planned, version=version)
+    db.session.commit()
+    flash(_("%(code)s is saved.", code=action.code), "info")
+    return redirect(url_for("tracking.action", action_id=action.id), 303)
+
+
+def new_refused(error, pillar_id: int):
+    """The new action's form as sent, each problem next to its field."""
+    pillar = pillar_or_404(pillar_id)
+    form = kept(action_form(pillar.plan), error)
+    if isinstance(error, Conflict):
+        flash(error.message, "error")
+    return action_form_page(form, pillar, None, status_of(error))
 
 
 @bp.route("/pillars/<int:pillar_id>/actions/new", methods=["GET", "POST"])
 @requires(Need.EDIT)
+@refused_page(new_refused)
 def new(pillar_id: int):
     """Add an action to a pillar."""
     pillar = pillar_or_404(pillar_id)
     plan = pillar.plan
-    form = ActionForm()
-    status = 200
+    form = action_form(plan)
     if request.method == "GET":
         form.start_year.data = min(max(today().year, plan.start_year), plan.end_year)
-    if request.method == "POST":
-        try:
-            errors = Errors()
-            errors.errors.update(field_errors(form))
-            code = errors.check("code", rules.action_code, form.code.data)
-            new_status = errors.check("status", rules.status, form.status.data)
-            try:
-                fields, planned = read_action_form(form, plan)
-            except Invalid as error:
-                errors.errors.update(error.errors)
-            errors.raise_any()
-            action = add_action(db.session, pillar, code=code, fields=fields, status=new_status)
-            set_planned_hours(db.session, action, planned)
-            db.session.flush()
-        except Invalid as error:
-            db.session.rollback()
-            show_errors(form, error.errors)
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("%(code)s is added to %(pillar)s.", code=action.code, pillar=pillar.name), "info")
-            return redirect(url_for("tracking.action", action_id=action.id), 303)
-    return render_template(
-        "tracking/action_form.html",
-        form=form,
-        plan=plan,
-        action=None,
-        pillar=pillar,
-        planned={y: request.form.get(planned_field(y), "") for y in plan.years},
-        theirs=None,
-        mine=request.form,
-    ), status
+        return action_form_page(form, pillar)
+    errors = Errors()
+    errors.errors.update(field_errors(form))
+    code = errors.check("code", rules.action_code, form.code.data)
+    new_status = errors.check("status", rules.status, form.status.data)
+    try:
+        fields, planned = read_action_form(form, plan)
+    except Invalid as error:
+        errors.errors.update(error.errors)
+    errors.raise_any()
+    action = add_action(db.session, pillar, code=code, fields=fields, status=new_status)
+    set_planned_hours(db.session, action, planned)
+    db.session.flush()
+    db.session.commit()
+    flash(_("%(code)s is added to %(pillar)s.", code=action.code, pillar=pillar.name), "info")
+    return redirect(url_for("tracking.action", action_id=action.id), 303)
+
+
+def archive_refused(error, action_id: int):
+    """Back to the action, saying why it was not archived."""
+    flash(str(error) if isinstance(error, Invalid) else error.message, "error")
+    return redirect(url_for("tracking.action", action_id=action_id), 303)
 
 
 @bp.post("/actions/<int:action_id>/archive")
 @requires(Need.ADMIN)
+@refused_page(archive_refused)
 def archive(action_id: int):
     """Archive an action: it leaves the lists, its hours and history stay."""
     action = action_or_404(action_id)
     form = VersionForm()
-    try:
-        version = validation.version("version", form.version.data)
-        archive_action(db.session, action, version=version)
-    except (Invalid, Conflict) as error:
-        db.session.rollback()
-        flash(str(error) if isinstance(error, Invalid) else error.message, "error")
-        return redirect(url_for("tracking.action", action_id=action.id), 303)
+    version = validation.version("version", form.version.data)
+    archive_action(db.session, action, version=version)
     db.session.commit()
     flash(_("%(code)s is archived; its hours and history are kept.", code=action.code), "info")
     return redirect(url_for("tracking.plan", plan_id=action.plan_id), 303)

@@ -1,0 +1,55 @@
+"""Refused input on pages, handled in one place.
+
+A view reads its form, calls a service, commits and redirects. When the form reading or the
+service refuses (:class:`Invalid`, :class:`Conflict`), the view simply lets the error go; the
+``@refused_page(page)`` decorator undoes the transaction and answers with the page declared for
+that view: 422 for invalid input, 409 for a record that changed meanwhile. The API turns the same
+errors into JSON with its own blueprint handlers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import flash
+
+from tracker.core.concurrency import Conflict
+from tracker.core.extensions import db
+from tracker.core.validation import Invalid
+
+Refusal = Invalid | Conflict
+
+
+def refused_page(page: Callable[..., object]):
+    """Declare the page a view answers with when its input is refused.
+
+    ``page(error, **view_args)`` is called after the rollback, with every record of the session
+    expired: what it shows is read again, so a conflict shows the current version (and the form
+    carries the current version number). :func:`status_of` gives the status to answer with.
+    """
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            try:
+                return view(*args, **kwargs)
+            except (Invalid, Conflict) as error:
+                db.session.rollback()
+                db.session.expire_all()
+                return page(error, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def status_of(error: Refusal) -> int:
+    """409 when the record changed meanwhile (or may no longer change), 422 for bad input."""
+    return 409 if isinstance(error, Conflict) else 422
+
+
+def flash_errors(errors: dict[str, str]) -> None:
+    """Each problem at the top of the page, as ``field: message``."""
+    for field, message in errors.items():
+        flash(f"{field}: {message}", "error")

@@ -97,7 +97,7 @@ def member_or_404(user_id: int) -> User:
 
 def users_page(status: int = 200):
     """The users page, with whatever was flashed, answering ``status``."""
-    page = render_template("admin/users.html", users=members(), role_form=RoleForm, active_form=ActiveForm())
+    page = render_template("accounts/admin/users.html", users=members(), role_form=RoleForm, active_form=ActiveForm())
     return page, status
 
 
@@ -137,7 +137,7 @@ def new_user():
             return redirect(url_for("admin.users"))
     elif request.method == "POST":
         status = 422
-    return render_template("admin/user_new.html", form=form), status
+    return render_template("accounts/admin/user_new.html", form=form), status
 
 
 @bp.post("/users/<int:user_id>/role")
@@ -241,7 +241,7 @@ def user_password(user_id: int):
             return redirect(url_for("admin.users"), 303)
     elif request.method == "POST":
         status = 422
-    return render_template("admin/user_password.html", form=form, user=user), status
+    return render_template("accounts/admin/user_password.html", form=form, user=user), status
 
 
 def token_form() -> TokenForm:
@@ -269,7 +269,7 @@ def tokens():
     elif request.method == "POST":
         status = 422
     return render_template(
-        "admin/tokens.html",
+        "accounts/admin/tokens.html",
         form=form,
         tokens=tokens_of(db.session, current_scope()),
         new_token=new_token,
@@ -338,4 +338,4 @@ def security():
     log = security_log(db.session, current_scope(), kind=kind, page=page)
     if page > log.pages:
         abort(404)
-    return render_template("admin/security.html", log=log, kind=kind, labels=KIND_LABELS)
+    return render_template("accounts/admin/security.html", log=log, kind=kind, labels=KIND_LABELS)

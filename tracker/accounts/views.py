@@ -146,7 +146,7 @@ def signin():
         status = 401
     elif request.method == "POST":
         status = 400
-    return render_template("auth/signin.html", form=form), status
+    return render_template("accounts/signin.html", form=form), status
 
 
 def secret_box() -> SecretBox:
@@ -165,7 +165,7 @@ def signin_again(error: CSRFError):
         return expired_form(error)
     form = SignInForm(formdata=None, email=request.form.get("email", "")[:254])
     flash(_("The sign-in page had expired, so you are not signed in. Enter your password again."), "error")
-    return render_template("auth/signin.html", form=form), 400
+    return render_template("accounts/signin.html", form=form), 400
 
 
 def complete_signin(user: User, target: str | None, detail: str = ""):
@@ -221,7 +221,7 @@ def code():
         status = 401
     elif request.method == "POST":
         status = 422
-    return render_template("auth/code.html", form=form), status
+    return render_template("accounts/code.html", form=form), status
 
 
 def setup_page(form: CodeForm, user: User, secret: str, *, required: bool, wrong_code: bool = False) -> str:
@@ -229,7 +229,7 @@ def setup_page(form: CodeForm, user: User, secret: str, *, required: bool, wrong
     if wrong_code:
         form.code.errors.append(_("This code is not right: check the app's time and enter its current code."))
     qr = qr_data_uri(secret, user.email)
-    return render_template("auth/setup.html", form=form, secret=grouped(secret), qr=qr, required=required)
+    return render_template("accounts/setup.html", form=form, secret=grouped(secret), qr=qr, required=required)
 
 
 def enrolment_secret(store, key: str) -> str:
@@ -272,7 +272,7 @@ def two_step():
     """Turn on two-step sign-in for one's own account (it is on for good once required)."""
     user = current_user._get_current_object()
     if user.two_step:
-        return render_template("auth/two_step_on.html")
+        return render_template("accounts/two_step_on.html")
     secret = enrolment_secret(session, "enrol_secret")
     form = CodeForm()
     if form.validate_on_submit():
@@ -311,7 +311,7 @@ def confirm():
         status = 401
     elif request.method == "POST":
         status = 422
-    return render_template("auth/confirm.html", form=form, two_step=user.two_step), status
+    return render_template("accounts/confirm.html", form=form, two_step=user.two_step), status
 
 
 @bp.route("/signout", methods=["POST"])
@@ -354,7 +354,7 @@ def change_password():
                 return redirect(url_for("tracking.index"))
     elif request.method == "POST":
         status = 422
-    return render_template("auth/password.html", form=form, end_form=ConfirmForm(formdata=None)), status
+    return render_template("accounts/password.html", form=form, end_form=ConfirmForm(formdata=None)), status
 
 
 @bp.post("/account/sessions/end")
@@ -375,4 +375,4 @@ def end_other_sessions():
     event(SecurityEventKind.SIGNIN_FAILED, user, detail="ending other sessions: wrong password")
     db.session.commit()
     flash(_("password: this is not your password; no session was ended."), "error")
-    return render_template("auth/password.html", form=PasswordForm(formdata=None), end_form=form), 422
+    return render_template("accounts/password.html", form=PasswordForm(formdata=None), end_form=form), 422

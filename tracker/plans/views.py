@@ -60,7 +60,7 @@ def page(plan, status=200, *, form_key=None, problems=None):
         .order_by(AllocationLine.year, AllocationLine.position, AllocationLine.id)
     ).all()
     return render_template(
-        "planning/plan.html",
+        "plans/plan.html",
         plan=plan,
         lines=lines,
         kinds=[kind.value for kind in AllocationKind],
@@ -92,7 +92,7 @@ def back_to_plan(form_key: str):
 
 def plans_page(status: int = 200, problems: dict[str, str] | None = None):
     return render_template(
-        "planning/plans.html",
+        "plans/plans.html",
         plans=plans_in(db.session, current_scope()),
         problems=problems or {},
         posted=request.form,

@@ -156,7 +156,7 @@ def index():
 @requires(Need.READ)
 def plans():
     """The organisation's plans."""
-    return render_template("plans/list.html", plans=plans_in(db.session, current_scope()))
+    return render_template("tracking/list.html", plans=plans_in(db.session, current_scope()))
 
 
 @bp.route("/plans/<int:plan_id>")
@@ -166,7 +166,7 @@ def plan(plan_id: int):
     plan = plan_or_404(plan_id)
     year = requested_year(plan, request.args.get("year"))
     overview = plan_overview(db.session, plan, year, today())
-    return render_template("plans/plan.html", plan=plan, overview=overview, year=year)
+    return render_template("tracking/plan.html", plan=plan, overview=overview, year=year)
 
 
 @bp.route("/actions/<int:action_id>")
@@ -270,7 +270,7 @@ def action_page(action, status: int = 200, *, status_form=None, theirs=None):
     line = one_line(db.session, action, today())
     marks = {mark.year: mark for mark in action.occurrences}
     return render_template(
-        "plans/action.html",
+        "tracking/action.html",
         plan=action.pillar.plan,
         action=action,
         occurrences=line.occurrences,

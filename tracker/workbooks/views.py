@@ -50,7 +50,7 @@ def import_workbook():
                 db.session.commit()
                 flash(message, "info")
                 return redirect(url_for("planning.plan", plan_id=result.plan.id), 303)
-    return render_template("planning/import.html", problems=problems), status
+    return render_template("workbooks/import.html", problems=problems), status
 
 
 @bp.get("/plans/<int:plan_id>/workbook.xlsx")

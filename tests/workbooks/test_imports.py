@@ -146,6 +146,57 @@ def test_an_edited_workbook_updates_its_plan_and_the_history_says_so(session, ic
     assert (again.added, again.changed, again.unchanged) == (0, 0, 18)
 
 
+def test_a_formula_cell_never_empties_the_field_it_sits_in(session, iclei):
+    action = session.scalar(sa.select(Action).where(Action.plan_id == iclei, Action.code == "3.1.2"))
+    described = action.description
+    assert described
+    data = cell_change("Actions", "3.1.2", "Description", "=1+1")(export(session, iclei))
+    with pytest.raises(ImportFailed) as failure:
+        import_into(session, data)
+    assert [str(p) for p in failure.value.problems] == [
+        "sheet Actions, row 3, column J (Description): =1+1 is a formula; the import reads typed values: "
+        "type the value itself (or paste it as values)"
+    ]
+    session.rollback()
+    assert session.get(Action, action.id).description == described
+
+
+def test_text_in_brackets_that_is_not_money_comes_back_as_it_went_out(session, iclei):
+    actions = {a.code: a for a in session.scalars(sa.select(Action).where(Action.plan_id == iclei))}
+    actions["3.1.1"].resources_text = "Two staff members (2 FTE)"
+    actions["3.1.1"].resources_amount = actions["3.1.1"].resources_currency = None
+    # Text that looks exactly like what the export writes for money, but was typed as text.
+    actions["3.1.3"].resources_text = "Hall (1500.00 EUR)"
+    actions["3.1.3"].resources_amount = actions["3.1.3"].resources_currency = None
+    session.commit()
+    first = export(session, iclei)
+    before = history_count(session)
+
+    result = import_into(session, first)
+    assert (result.changed, result.unchanged) == (0, 17)
+    assert history_count(session) == before
+    kept = {a.code: a for a in session.scalars(sa.select(Action).where(Action.plan_id == iclei))}
+    assert (kept["3.1.1"].resources_text, kept["3.1.1"].resources_amount) == (
+        "Two staff members (2 FTE)",
+        None,
+    )
+    assert (kept["3.1.3"].resources_text, kept["3.1.3"].resources_amount) == ("Hall (1500.00 EUR)", None)
+    assert values(export(session, iclei)) == values(first)
+
+    # A new plan made from the file reads "(2 FTE)" as text too: FTE is no currency.
+    other = f.organisation(session, "Malmö stad")
+    session.commit()
+    copy = import_into(
+        session, edited(first, lambda book: setattr(book["Plan"]["B4"], "value", None)), other.name
+    ).plan
+    made = session.scalar(sa.select(Action).where(Action.plan_id == copy.id, Action.code == "3.1.1"))
+    assert (made.resources_text, made.resources_amount, made.resources_currency) == (
+        "Two staff members (2 FTE)",
+        None,
+        None,
+    )
+
+
 def encrypted(data: bytes) -> bytes:
     out = io.BytesIO()
     OOXMLFile(io.BytesIO(data)).encrypt("secret", out)
@@ -238,6 +289,18 @@ BAD_FILES = {
             "sheet Actions, row 3, column A (Code)",
             "is not a code: use numbers separated by dots, such as 3.1.8",
         ],
+    ),
+    "a formula saved without its value": (
+        cell_change("Actions", "3.1.2", "Description", "=1+1"),
+        ["sheet Actions, row 3, column J (Description): =1+1 is a formula; the import reads typed values"],
+    ),
+    "a formula as planned hours": (
+        cell_change("Actions", "3.1.2", "Planned hours 2025", "=SUM(1,2)"),
+        ["sheet Actions, row 3, column P (Planned hours 2025): =SUM(1,2) is a formula"],
+    ),
+    "a formula as the period": (
+        lambda data: edited(data, lambda book: setattr(book["Plan"]["B3"], "value", '="2023-"&"2026"')),
+        ['sheet Plan, row 3, column B: ="2023-"&"2026" is a formula'],
     ),
     "unknown pillar": (
         cell_change("Actions", "3.1.2", "Pillar", "9 Space travel"),

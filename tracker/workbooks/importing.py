@@ -21,6 +21,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from babel.numbers import is_currency
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
 
@@ -41,7 +42,8 @@ from tracker.plans.models import (
     Status,
     pillar_label,
 )
-from tracker.workbooks.reading import ImportFailed, Problem, blank, open_workbook
+from tracker.workbooks.plan_workbook import resources_cell
+from tracker.workbooks.reading import Formula, ImportFailed, Problem, blank, cell_values, open_workbook
 
 REQUIRED_COLUMNS = ("Code", "Pillar", "Title", "Status", "Start year", "End year", "Cadence")
 TEXT_COLUMNS = {
@@ -52,11 +54,14 @@ TEXT_COLUMNS = {
 }
 PLANNED = re.compile(r"^Planned hours (\d{4})$")
 PERIOD = re.compile(r"^\s*(\d{4})\s*[-\u2013]\s*(\d{4})\s*$")
-# "Other resources" holds the text, then the money in brackets: "Venue (1500.00 EUR)".
+# "Other resources" holds the text, then the money in brackets: "Venue (1500.00 EUR)". Only such a
+# bracket is money: an amount, then a currency code Babel knows or the two decimals the export
+# writes. "Two staff members (2 FTE)" is text.
 MONEY_AFTER_TEXT = re.compile(
     r"^(?P<text>.*\S)\s+\((?P<amount>\d+(?:\.\d+)?) (?P<currency>[A-Z]{3})\)$", re.S
 )
 MONEY_ONLY = re.compile(r"^\((?P<amount>\d+(?:\.\d+)?) (?P<currency>[A-Z]{3})\)$")
+EXPORTED_AMOUNT = re.compile(r"^\d+\.\d\d$")
 IMPORT_NOTE = "Imported from a workbook"
 
 
@@ -91,6 +96,8 @@ class ActionRow:
     resources_text: str = ""
     resources_amount: Decimal | None = None
     resources_currency: str | None = None
+    # The cell as read (trimmed): a cell the export wrote for the action as it is changes nothing.
+    resources_cell: str = ""
     responsible: str = ""
     planned: dict[int, Decimal] = field(default_factory=dict)
     # Which optional columns the file has: the others are left as they are.
@@ -130,7 +137,21 @@ class _Sheet:
     def note(self, message: str, row: int | None = None, column: str | None = None) -> None:
         self.problems.append(Problem(message, self.name, row, column))
 
+    def formula(self, value: Formula, row: int, column: str) -> None:
+        # Its cached value may be missing (a file saved by openpyxl has none) or stale: reading it
+        # would empty or change the field without a word.
+        shown = value.text if len(value.text) <= 40 else value.text[:40] + "…"
+        self.note(
+            f"{shown} is a formula; the import reads typed values: type the value itself "
+            "(or paste it as values)",
+            row,
+            column,
+        )
+
     def parse(self, row: int, column: str, parser, value, *args, **kwargs):
+        if isinstance(value, Formula):
+            self.formula(value, row, column)
+            return None
         try:
             return parser(column, value, *args, **kwargs)
         except Invalid as error:
@@ -172,7 +193,7 @@ def _as_year(column: str, value, *, required: bool = True) -> int | None:
 
 
 def _rows(sheet) -> list[tuple]:
-    return [tuple(row) for row in sheet.iter_rows(values_only=True)]
+    return list(cell_values(sheet))
 
 
 def _read_plan_sheet(sheet, problems: list[Problem]):
@@ -198,7 +219,9 @@ def _read_plan_sheet(sheet, problems: list[Problem]):
     if "Period" in labels:
         number, value = labels["Period"]
         match = PERIOD.match(str(value or ""))
-        if match is None:
+        if isinstance(value, Formula):
+            notes.formula(value, number, "B")
+        elif match is None:
             notes.note("the period must be two years such as 2023-2027", number, "B")
         else:
             start, end = int(match[1]), int(match[2])
@@ -209,7 +232,9 @@ def _read_plan_sheet(sheet, problems: list[Problem]):
     uid = None
     if "Identifier" in labels:
         number, value = labels["Identifier"]
-        if not blank(value):
+        if isinstance(value, Formula):
+            notes.formula(value, number, "B")
+        elif not blank(value):
             try:
                 uid = str(uuid.UUID(str(value).strip()))
             except ValueError:
@@ -272,19 +297,20 @@ def _position(column: str, value) -> int:
     return number
 
 
-def _resources(column: str, value) -> tuple[str, Decimal | None, str | None]:
+def _resources(column: str, value) -> tuple[str, Decimal | None, str | None, str]:
+    """The text, the amount and currency of money after it, and the cell's text."""
     text = _as_text(column, value)
     for pattern in (MONEY_AFTER_TEXT, MONEY_ONLY):
         match = pattern.match(text)
-        if match:
+        if match and (is_currency(match["currency"]) or EXPORTED_AMOUNT.match(match["amount"])):
             amount = validation.money(column, match["amount"])
-            return match.groupdict().get("text") or "", amount, match["currency"]
-    return text, None, None
+            return match.groupdict().get("text") or "", amount, match["currency"], text
+    return text, None, None, text
 
 
 def _read_actions_sheet(sheet, pillars: list[PillarRow], start, end, problems: list[Problem]):
     notes = _Sheet("Actions", problems)
-    rows = iter(sheet.iter_rows(values_only=True))
+    rows = cell_values(sheet)
     header = next(rows, None) or ()
     columns: dict[str, int] = {}
     for index, title in enumerate(header):
@@ -350,7 +376,7 @@ def _read_actions_sheet(sheet, pillars: list[PillarRow], start, end, problems: l
             if column in columns:
                 present.add(attribute)
                 texts[attribute] = notes.parse(number, where(column), _as_text, cell(column), limit=limit)
-        money = ("", None, None)
+        money = ("", None, None, "")
         if "Other resources" in columns:
             present.add("resources")
             money = (
@@ -379,6 +405,7 @@ def _read_actions_sheet(sheet, pillars: list[PillarRow], start, end, problems: l
                 resources_text=money[0],
                 resources_amount=money[1],
                 resources_currency=money[2],
+                resources_cell=money[3],
                 planned=planned,
                 present=frozenset(present | ({"planned"} if planned_columns else set())),
                 **texts,
@@ -537,7 +564,11 @@ def apply_import(session: Session, organisation: Organisation, book: PlanWorkboo
             for name in ("timeline_text", "description", "objectives", "responsible"):
                 if name in row.present:
                     fields[name] = getattr(row, name)
-            if "resources" in row.present:
+            if "resources" in row.present and (
+                action is None
+                or row.resources_cell
+                != resources_cell(action.resources_text, action.resources_amount, action.resources_currency)
+            ):
                 fields |= {
                     "resources_text": row.resources_text,
                     "resources_amount": row.resources_amount,

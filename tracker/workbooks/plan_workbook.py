@@ -46,10 +46,13 @@ def _width(values, title: str) -> float:
     return min(max(longest + 2, 8), 60 if title in WIDE else 40)
 
 
-def _resources(row) -> str:
-    """The text, then the money in brackets: ``Venue (1500.00 EUR)``; the import reads it back."""
-    money = f" ({row.resources_amount} {row.resources_currency})" if row.resources_amount is not None else ""
-    return ((row.resources_text or "") + money).strip()
+def resources_cell(text: str | None, amount, currency: str | None) -> str:
+    """The text, then the money in brackets: ``Venue (1500.00 EUR)``; the import reads it back.
+
+    The amount always has two decimals (it is stored in hundredths).
+    """
+    money = f" ({amount} {currency})" if amount is not None else ""
+    return ((text or "") + money).strip()
 
 
 def build_plan_workbook(session: Session, plan: Plan, on: date) -> bytes:
@@ -177,7 +180,12 @@ def _actions_sheet(workbook, session, plan, pillars, lines) -> None:
             t(sheet, line.timeline_text, slot=9),
             t(sheet, more.description, wrap=True, slot=10),
             t(sheet, more.objectives, wrap=True, slot=11),
-            t(sheet, _resources(more), wrap=True, slot=12),
+            t(
+                sheet,
+                resources_cell(more.resources_text, more.resources_amount, more.resources_currency),
+                wrap=True,
+                slot=12,
+            ),
             t(sheet, more.responsible, slot=13),
             *(n(sheet, budgets.get(y, ZERO), slot=14 + i) for i, y in enumerate(years)),
             *(n(sheet, spent.get(y, ZERO), slot=14 + len(years) + i) for i, y in enumerate(years)),

@@ -54,7 +54,11 @@ def _refuse(message: str) -> ImportFailed:
 
 
 def open_workbook(data: bytes):
-    """The workbook in ``data``, read-only with cached values, or :class:`ImportFailed`."""
+    """The workbook in ``data``, read-only, or :class:`ImportFailed`.
+
+    Formulas are read as formulas (not their cached values, which a file may not carry: openpyxl
+    saves none), so that :func:`cell_values` can tell a formula from what someone typed.
+    """
     if len(data) > MAX_FILE_BYTES:
         raise _refuse(f"the file is {len(data) / 1024 / 1024:.1f} MB; the limit is 10 MB")
     if not data:
@@ -80,9 +84,29 @@ def open_workbook(data: bytes):
         if "xl/workbook.xml" not in names and "[Content_Types].xml" not in names:
             raise _refuse("the file is a zip archive, not an Excel workbook (.xlsx)")
     try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as error:
         raise _refuse(f"the workbook cannot be read ({type(error).__name__})") from None
+
+
+class Formula:
+    """A cell that holds a formula: the import reads what people typed, never a formula."""
+
+    def __init__(self, value):
+        # An array formula is an object carrying its text.
+        self.text = str(getattr(value, "text", value))
+
+    def __repr__(self) -> str:
+        return f"Formula({self.text!r})"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def cell_values(sheet):
+    """Each row of ``sheet`` as a tuple of values, a formula cell as a :class:`Formula`."""
+    for row in sheet.iter_rows():
+        yield tuple(Formula(cell.value) if cell.data_type == "f" else cell.value for cell in row)
 
 
 def blank(value) -> bool:

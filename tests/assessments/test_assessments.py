@@ -673,3 +673,39 @@ def test_the_draft_form_takes_at_most_its_maximum_of_indicators(app, users, sess
     assert len(session.get(Assessment, assessment_id).indicators) == MAX_INDICATORS
     page = editor.get(f"/assessments/{assessment_id}/edit").get_data(as_text=True)
     assert f"indicator-{MAX_INDICATORS - 1}-name" in page and f"indicator-{MAX_INDICATORS}-" not in page
+
+
+HOSTILE_ROWS = {
+    "a huge row count": {"indicator_rows": "2000000"},
+    "a negative row count": {"indicator_rows": "-5"},
+    "a row count that is no number": {"indicator_rows": "abc"},
+    "a far index": {"indicator-99999-name": "x", "indicator-99999-value": "1"},
+    "a far index without its value": {"indicator-99999-name": "x"},
+    "a superscript index": {"indicator-²-name": "x", "indicator-²-value": "1"},
+    "a 5,000-digit index": {f"indicator-{'9' * 5000}-name": "x"},
+    "a negative index": {"indicator--5-name": "x"},
+    "no indicator rows at all": None,
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE_ROWS, ids=list(HOSTILE_ROWS))
+def test_repeated_rows_are_bounded_and_never_lose_the_indicators(app, users, session, iclei, case):
+    editor = sign_in(app, users["editor"])
+    assessment_id = new_draft(editor, iclei)
+    assert editor.post(f"/assessments/{assessment_id}/edit", data={**SURVEY, "version": 1}).status_code == 303
+    extra = HOSTILE_ROWS[case]
+    if extra is None:
+        sent = {k: v for k, v in SURVEY.items() if not k.startswith("indicator")} | {"version": 2}
+    else:
+        sent = {**SURVEY, **extra, "version": 2}
+    response = editor.post(f"/assessments/{assessment_id}/edit", data=sent)
+    assert response.status_code in (303, 422), response.status_code
+    session.expire_all()
+    names = [i.name for i in session.get(Assessment, assessment_id).indicators]
+    if response.status_code == 422:
+        page = response.get_data(as_text=True)
+        assert 'name="indicator-2-name" value="x"' in page and "Value: must be a number" in page
+        assert names == ["Staff who know the GEP", "Women in management"]
+    else:
+        assert names[:2] == ["Staff who know the GEP", "Women in management"]
+        assert names[2:] in ([], ["x"])

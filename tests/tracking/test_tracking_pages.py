@@ -150,6 +150,30 @@ def test_bulk_change_is_all_or_nothing(editor, iclei, session):
     assert get(session, Action, code="3.2.4").status is Status.UPCOMING
 
 
+TICKED = {
+    "more than the plan has actions": (
+        lambda ids: ids * 2,
+        "actions: at most 17 may be chosen at once (34 were sent)",
+    ),
+    "a million ticks": (lambda ids: ids[:1] * 1_000_000, "actions: at most 17 may be chosen at once"),
+    "an id of 2^63": (lambda ids: [*ids[:1], str(2**63)], "actions: must be a list of ids"),
+    "an id of 2^31": (lambda ids: [*ids[:1], str(2**31)], "actions: must be a list of ids"),
+    "a superscript id": (lambda ids: [*ids[:1], "²"], "actions: must be a list of ids"),
+}
+
+
+@pytest.mark.parametrize("case", TICKED, ids=list(TICKED))
+def test_the_ticked_actions_are_bounded_and_named(editor, iclei, session, case):
+    make, message = TICKED[case]
+    actions = session.scalars(sa.select(Action).where(Action.plan_id == iclei)).all()
+    data = {"action": make([str(a.id) for a in actions]), "status": "completed", "note": ""}
+    data |= {f"version-{a.id}": a.version for a in actions}
+    before = counts(session)
+    response = editor.post(f"/plans/{iclei}/actions/status", data=data, follow_redirects=True)
+    assert response.status_code < 500 and message in text(response)
+    assert counts(session) == before
+
+
 # One action ---------------------------------------------------------------------------------
 
 

@@ -100,15 +100,18 @@ def update_assessment(
     session: Session,
     assessment: Assessment,
     texts: AssessmentTexts,
-    indicators: list[IndicatorInput],
+    indicators: list[IndicatorInput] | None,
     *,
     version: int,
 ) -> None:
-    """Save the survey summary, the indicators and the written sections of a draft."""
+    """Save the survey summary, the indicators and the written sections of a draft.
+
+    ``indicators`` replaces the draft's list; ``None`` leaves it as it is.
+    """
     draft(assessment)
     what = assessment.title
     expect_version(assessment, version, what)
-    names = [indicator.name for indicator in indicators]
+    names = [indicator.name for indicator in indicators or ()]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise Invalid({"indicators": f"each indicator once: {', '.join(repeated)} is listed twice"})
@@ -116,9 +119,9 @@ def update_assessment(
         for name, value in vars(texts).items():
             if getattr(assessment, name) != value:
                 setattr(assessment, name, value)
-        existing = {row.name: row for row in assessment.indicators}
+        existing = {row.name: row for row in assessment.indicators} if indicators is not None else {}
         changed = False
-        for position, given in enumerate(indicators, start=1):
+        for position, given in enumerate(indicators or (), start=1):
             row = existing.pop(given.name, None)
             if row is None:
                 assessment.indicators.append(

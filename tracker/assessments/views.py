@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, HiddenField, StringField, TextAreaField
+from wtforms import Form, FormField, HiddenField, StringField, TextAreaField
 
 from tracker.accounts.models import SecurityEventKind
 from tracker.accounts.web import event
@@ -36,7 +36,7 @@ from tracker.core import validation
 from tracker.core.clock import today
 from tracker.core.concurrency import Conflict
 from tracker.core.extensions import db
-from tracker.core.forms import VersionForm
+from tracker.core.forms import BoundedFieldList, VersionForm
 from tracker.core.pages import refused_page, status_of
 from tracker.core.permissions import Need, requires
 from tracker.core.scope import get_or_404
@@ -270,7 +270,7 @@ class AssessmentForm(FlaskForm):
     title = StringField()
     respondents = StringField()
     response_rate = StringField()
-    indicator = FieldList(FormField(IndicatorForm), max_entries=MAX_INDICATORS)
+    indicator = BoundedFieldList(FormField(IndicatorForm), max_entries=MAX_INDICATORS)
     achievements = TextAreaField()
     improvements = TextAreaField()
     next_steps = TextAreaField()
@@ -290,8 +290,14 @@ def read_texts(errors: Errors, form: AssessmentForm) -> AssessmentTexts:
     )
 
 
-def read_indicators(errors: Errors, form: AssessmentForm) -> list[IndicatorInput]:
-    """The indicator rows of the form; a row without a name is left out (or removed)."""
+def read_indicators(errors: Errors, form: AssessmentForm) -> list[IndicatorInput] | None:
+    """The indicator rows of the form; a row without a name is left out (or removed).
+
+    ``None`` when the form sent no indicator row at all (the page always sends its rows): the
+    indicators are then left as they are, never all removed.
+    """
+    if not form.indicator.entries:
+        return None
     indicators = []
     for entry in form.indicator:
         row, prefix = entry.form, f"{entry.name}-"

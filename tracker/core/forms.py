@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import FieldList, HiddenField
 
 from tracker.core.validation import Invalid
 
@@ -46,6 +46,28 @@ def errors_for(form, name: str) -> str:
     if field is not None and field.errors:
         return " ".join(field.errors)
     return getattr(form, "extra_errors", {}).get(name, "")
+
+
+class BoundedFieldList(FieldList):
+    """A repeated group of fields (``indicator-3-name``) that trusts no index it is sent.
+
+    WTForms reads any key whose index ``str.isdigit()`` calls a number: ``"²"`` or 5,000 digits
+    then fail in ``int()`` (a 500). Only short ASCII indices count; the others are ignored, and
+    ``max_entries`` (required) bounds how many rows are read.
+    """
+
+    MAX_INDEX_DIGITS = 6
+
+    def __init__(self, *args, max_entries: int, **kwargs):
+        super().__init__(*args, max_entries=max_entries, **kwargs)
+
+    def _extract_indices(self, prefix, formdata):
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix):
+                index = key[offset:].split(self._field_separator, 1)[0]
+                if index.isascii() and index.isdigit() and len(index) <= self.MAX_INDEX_DIGITS:
+                    yield int(index)
 
 
 class VersionForm(FlaskForm):

@@ -18,6 +18,8 @@ MAX_PLANNED_HOURS = Decimal(100_000)
 HUNDREDTH = Decimal("0.01")
 # Beyond any real figure, and beyond what a BIGINT of hundredths holds comfortably.
 LARGEST = Decimal(10) ** 12
+# The largest id or version an INTEGER column holds (PostgreSQL's are 32-bit).
+MAX_ID = 2**31 - 1
 
 
 class Invalid(ValueError):
@@ -48,6 +50,23 @@ class Errors:
 
 def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+def digits(value, *, most: int = 10) -> int | None:
+    """``value`` as a whole number when it is written with ASCII digits only, at most ``most`` of
+    them (spaces around are fine); else ``None``.
+
+    ``"²".isdigit()`` is true in Python and ``int()`` reads "１２" and "1_0", and fails on 5,000
+    digits: none of that is what a person typed as a number here.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if len(str(abs(value))) <= most else None
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not value or len(value) > most or not (value.isascii() and value.isdigit()):
+        return None
+    return int(value)
 
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -187,10 +206,10 @@ def version(field: str, value) -> int:
     """The version of the record the person started from."""
     if _blank(value) or isinstance(value, bool):
         raise Invalid({field: "is missing: reload the page and try again"})
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        raise Invalid({field: "is not a version number"}) from None
+    number = digits(value)
+    if number is None or number > MAX_ID:
+        raise Invalid({field: "is not a version number: reload the page and try again"})
+    return number
 
 
 def boolean(field: str, value) -> bool:
@@ -223,12 +242,18 @@ def timeline(errors: Errors, start, end) -> tuple[int | None, int | None]:
     return start_year, end_year
 
 
-def ids(field: str, values: Iterable) -> list[int]:
-    """A list of record ids."""
-    try:
-        return [int(value) for value in values]
-    except (TypeError, ValueError):
-        raise Invalid({field: "must be a list of ids"}) from None
+def ids(field: str, values: Iterable, *, most: int) -> list[int]:
+    """A list of record ids, each once, at most ``most`` of them."""
+    values = list(values)
+    if len(values) > most:
+        raise Invalid({field: f"at most {most:,} may be chosen at once ({len(values):,} were sent)"})
+    chosen = []
+    for value in values:
+        number = digits(value)
+        if number is None or not 1 <= number <= MAX_ID:
+            raise Invalid({field: "must be a list of ids"})
+        chosen.append(number)
+    return list(dict.fromkeys(chosen))
 
 
 def iso_date(field: str, value) -> date:

@@ -33,6 +33,7 @@ from tracker.accounts.services import (
 )
 from tracker.accounts.twostep import reset as reset_two_step
 from tracker.accounts.web import confirmed, event
+from tracker.core import validation
 from tracker.core.extensions import db
 from tracker.core.permissions import Need, Role, requires
 from tracker.core.scope import current_scope, get_or_404, scoped
@@ -97,7 +98,9 @@ def member_or_404(user_id: int) -> User:
 
 def users_page(status: int = 200):
     """The users page, with whatever was flashed, answering ``status``."""
-    page = render_template("accounts/admin/users.html", users=members(), role_form=RoleForm, active_form=ActiveForm())
+    page = render_template(
+        "accounts/admin/users.html", users=members(), role_form=RoleForm, active_form=ActiveForm()
+    )
     return page, status
 
 
@@ -325,9 +328,10 @@ def log_filter() -> tuple[SecurityEventKind | None, int]:
         except ValueError:
             abort(400, _("kind: %(value)s is not a kind of security event.", value=request.args["kind"][:40]))
     page = request.args.get("page", "1")
-    if not page.isdigit() or not 1 <= int(page) <= 1_000_000:
+    number = validation.digits(page, most=7)
+    if number is None or not 1 <= number <= 1_000_000:
         abort(400, _("page: must be a whole number from 1."))
-    return kind, int(page)
+    return kind, number
 
 
 @bp.get("/security")

@@ -7,6 +7,7 @@ Request-level helpers shared by the sign-in pages and the admin pages; no routes
 from __future__ import annotations
 
 import functools
+import re
 import time
 from urllib.parse import urlsplit
 
@@ -27,6 +28,11 @@ from tracker.history.recording import set_actor
 SEEN_AT_RESOLUTION = 60
 
 
+# Control characters (a line break would split the Location header: a 500 after signing in) and
+# lone surrogates, which no URL can carry.
+UNSAFE_IN_URL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def safe_next(target: str | None) -> str | None:
     """``target`` if it is a path on this site, else ``None``: no open redirects."""
     if not target:
@@ -34,7 +40,7 @@ def safe_next(target: str | None) -> str | None:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
-    if "\\" in target:
+    if "\\" in target or UNSAFE_IN_URL.search(target):
         return None
     return target
 

@@ -14,7 +14,10 @@ def json_body() -> dict:
     """The request's JSON object; anything else is a 400 that says what is wrong with it."""
     if not request.is_json:
         abort(400, _("body: send JSON with the header Content-Type: application/json."))
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        abort(400, _("body: the JSON is nested too deeply."))
     if data is None:
         abort(400, _("body: not valid JSON."))
     if not isinstance(data, dict):

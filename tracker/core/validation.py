@@ -70,6 +70,7 @@ def digits(value, *, most: int = 10) -> int | None:
 
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def text(field: str, value, *, required: bool = False, limit: int = MAX_TEXT) -> str:
@@ -82,6 +83,9 @@ def text(field: str, value, *, required: bool = False, limit: int = MAX_TEXT) ->
         value = ""
     if not isinstance(value, str):
         raise Invalid({field: "must be text"})
+    if SURROGATE.search(value):
+        # JSON may carry "\ud800": no text has it, and no database or page can store or show it.
+        raise Invalid({field: "holds a character that is not text (a lone UTF-16 surrogate)"})
     value = CONTROL.sub("", value).strip()
     if required and not value:
         raise Invalid({field: "must not be empty"})

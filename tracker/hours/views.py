@@ -75,7 +75,8 @@ def read_entry(form: EntryForm, plan: Plan):
 
 
 def _int(value) -> int:
-    return int(value) if str(value).isdigit() else -1
+    number = validation.digits(value)
+    return number if number is not None and number <= validation.MAX_ID else -1
 
 
 def entry_or_404(entry_id: int) -> TimeEntry:

@@ -7,6 +7,7 @@ from flask import abort, redirect, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session, selectinload
 
+from tracker.core import validation
 from tracker.core.clock import today
 from tracker.core.extensions import db
 from tracker.core.scope import Scope, current_scope, get_or_404, scoped
@@ -54,9 +55,9 @@ def requested_year(plan: Plan, raw: str | None) -> int:
     """The year asked for in ``?year=``; by default this year, or the plan's nearest year."""
     if raw is None or raw == "":
         return min(max(today().year, plan.start_year), plan.end_year)
-    if not raw.strip().isdigit():
+    year = validation.digits(raw, most=4)
+    if year is None:
         abort(400, _("year: %(value)s is not a year.", value=raw[:20]))
-    year = int(raw)
     if year not in plan.years:
         abort(
             400,

@@ -185,9 +185,9 @@ def read_filter(plan: Plan) -> tuple[ActionFilter, str, bool]:
     args = request.args
     pillar_id = None
     if args.get("pillar"):
-        if not args["pillar"].isdigit() or int(args["pillar"]) not in {p.id for p in plan.pillars}:
+        pillar_id = validation.digits(args["pillar"])
+        if pillar_id not in {p.id for p in plan.pillars}:
             abort(400, _("pillar: %(value)s is not a pillar of this plan.", value=args["pillar"][:20]))
-        pillar_id = int(args["pillar"])
     status = None
     if args.get("status"):
         try:

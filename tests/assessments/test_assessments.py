@@ -6,6 +6,7 @@ import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import unquote
 
 import openpyxl
 import pytest
@@ -18,9 +19,10 @@ from tests.conftest import PASSWORD
 from tests.workbooks.test_exports import typed
 from tracker.accounts.models import User
 from tracker.assessments.models import Assessment, SurveyIndicator
-from tracker.assessments.report import default_period, period_figures
+from tracker.assessments.report import create_assessment, default_period, period_figures
 from tracker.assessments.report import publish as publish_assessment
 from tracker.core.concurrency import Conflict
+from tracker.core.validation import Invalid
 from tracker.history.recording import set_clock
 from tracker.plans.models import Action, Cadence, Plan, Status
 from tracker.workbooks.assessment_workbook import build_assessment_workbook
@@ -709,3 +711,76 @@ def test_repeated_rows_are_bounded_and_never_lose_the_indicators(app, users, ses
     else:
         assert names[:2] == ["Staff who know the GEP", "Women in management"]
         assert names[2:] in ([], ["x"])
+
+
+IMPLAUSIBLE_PERIODS = {
+    "starting in year 1": ({"period_start": "0001-01-01", "period_end": "2025-12-31"}, "period_start"),
+    "ending in year 9999": ({"period_start": "2024-01-01", "period_end": "9999-12-31"}, "period_end"),
+    "before 1900": ({"period_start": "1899-12-31", "period_end": "2025-12-31"}, "period_start"),
+}
+
+
+@pytest.mark.parametrize("case", IMPLAUSIBLE_PERIODS, ids=list(IMPLAUSIBLE_PERIODS))
+def test_a_period_in_an_implausible_year_is_refused_naming_the_field(app, users, session, iclei, case):
+    editor = sign_in(app, users["editor"])
+    form, field = IMPLAUSIBLE_PERIODS[case]
+    response = editor.post(f"/plans/{iclei}/assessments", data=form)
+    assert response.status_code == 422
+    assert f"{field}: {form[field]} is not a plausible date" in response.get_data(as_text=True)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Assessment)) == 0
+    # The service refuses it too, whoever calls it.
+    with pytest.raises(Invalid) as refused:
+        create_assessment(
+            session,
+            session.get(Plan, iclei),
+            start=date.fromisoformat(form["period_start"]),
+            end=date.fromisoformat(form["period_end"]),
+        )
+    assert field in refused.value.errors
+
+
+def test_report_biennial_refuses_an_implausible_year(runner, iclei, tmp_path):
+    path = tmp_path / "r.xlsx"
+    period = ["--from", "0001-01-01", "--to", "2025-12-31"]
+    result = runner.invoke(args=["report", "biennial", "--plan", str(iclei), *period, "--xlsx", str(path)])
+    assert result.exit_code == 1 and "from: 0001-01-01 is not a plausible date" in result.output
+    assert not path.exists()
+
+
+AWKWARD_TITLE = 'Report "2024–2025"\nline two: Malmö / Göteborg; ✓ $5'
+
+
+def test_every_workbook_download_has_a_safe_name_whatever_the_title(app, users, session, iclei):
+    editor = sign_in(app, users["editor"])
+    assessment_id = new_draft(editor, iclei)
+    saved = editor.post(
+        f"/assessments/{assessment_id}/edit", data={**SURVEY, "title": AWKWARD_TITLE, "version": 1}
+    )
+    assert saved.status_code == 303
+    assert session.get(Assessment, assessment_id).title == AWKWARD_TITLE
+
+    def check(response):
+        assert response.status_code == 200 and response.data[:2] == b"PK"
+        header = response.headers["Content-Disposition"]
+        assert "\n" not in header and "\r" not in header and header.isascii()
+        assert header.startswith('attachment; filename="Report 2024-2025 line two Malmo Goteborg')
+        assert "filename*=UTF-8''" in header
+        assert unquote(header.split("filename*=UTF-8''")[1]).startswith(
+            "Report 2024–2025 line two Malmö Göteborg ✓ $5"
+        )
+
+    check(editor.get(f"/assessments/{assessment_id}/report.xlsx"))
+    published = publish(editor, session, assessment_id)
+    check(editor.get(f"/assessments/{assessment_id}/report.xlsx"))
+    admin = sign_in(app, users["admin"])
+    admin.post(
+        f"/assessments/{assessment_id}/visibility", data={"public": "true", "version": published.version}
+    )
+    session.expire_all()
+    token = session.get(Assessment, assessment_id).public_token
+    check(app.test_client().get(f"/public/reports/{token}/report.xlsx"))
+
+    plan = session.get(Plan, iclei)
+    plan.title = AWKWARD_TITLE
+    session.commit()
+    check(editor.get(f"/plans/{iclei}/workbook.xlsx"))

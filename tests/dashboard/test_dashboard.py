@@ -183,3 +183,29 @@ def test_the_timeline_draws_one_bar_an_action_in_its_status_colour():
     colours = [patterns.get(fill[5:-1], fill) if fill.startswith("url(#") else fill for fill in fills]
     drawn = {status: colours.count(charts.STATUS_STYLE[status]["color"].lower()) for status in Status}
     assert drawn == {Status.COMPLETED: 3, Status.ONGOING: 2, Status.UPCOMING: 4}
+
+
+MATH = "$x^$ and $\\frac{"
+
+
+def test_user_text_with_dollars_is_drawn_as_plain_text_not_mathtext(viewer, iclei, session):
+    pillar = session.scalar(sa.select(Pillar).where(Pillar.plan_id == iclei, Pillar.position == 1))
+    pillar.name = MATH
+    action = session.scalar(sa.select(Action).where(Action.plan_id == iclei, Action.code == "3.1.1"))
+    action.code = "$3^$"
+    session.commit()
+    html = viewer.get(f"/plans/{iclei}/dashboard?year=2025").get_data(as_text=True)
+    images = re.findall(r'<img src="([^"]+)"', html)
+    assert len(images) == 3
+    for src in images:
+        response = viewer.get(src.replace("&amp;", "&"))
+        assert response.status_code == 200 and b"<svg" in response.data
+    drawn = [viewer.get(src.replace("&amp;", "&")).get_data(as_text=True) for src in images]
+    # matplotlib writes each text it draws beside its glyphs, as it was drawn.
+    assert f"1 {MATH}" in drawn[0] and f"1 {MATH}" in drawn[2] and "$3^$" in drawn[2]
+
+
+def test_a_report_chart_draws_a_pillar_with_dollars():
+    rows = [SimpleNamespace(pillar=SimpleNamespace(label="1 $x^$"), counts=dict.fromkeys(Status, 1))]
+    svg = charts.status_by_pillar(rows, {**{s: s.value for s in Status}, "actions": "Actions $"}).decode()
+    assert "1 $x^$" in svg and "Actions $" in svg

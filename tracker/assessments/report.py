@@ -27,9 +27,10 @@ from sqlalchemy.orm import Session
 
 from tracker.accounts.models import User
 from tracker.assessments.models import Assessment, SurveyIndicator
+from tracker.core import validation
 from tracker.core.concurrency import Conflict, claim, expect_version, flush
 from tracker.core.db import utcnow
-from tracker.core.validation import Invalid
+from tracker.core.validation import Errors, Invalid
 from tracker.hours.rollup import hour_rollup
 from tracker.plans.late import is_late
 from tracker.plans.models import STATUSES, Action, Plan, Status, StatusChange
@@ -77,6 +78,10 @@ class AssessmentTexts:
 
 def create_assessment(session: Session, plan: Plan, *, start: date, end: date, title: str = "") -> Assessment:
     """A draft assessment of ``plan`` over ``start``..``end`` (any dates, the end not first)."""
+    errors = Errors()
+    start = errors.check("period_start", validation.period_day, start)
+    end = errors.check("period_end", validation.period_day, end)
+    errors.raise_any()
     if end < start:
         raise Invalid({"period_end": f"{end.isoformat()} is before the start {start.isoformat()}"})
     assessment = Assessment(

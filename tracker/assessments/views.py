@@ -35,6 +35,7 @@ from tracker.assessments.report import (
 from tracker.core import validation
 from tracker.core.clock import today
 from tracker.core.concurrency import Conflict
+from tracker.core.downloads import attachment
 from tracker.core.extensions import db
 from tracker.core.forms import BoundedFieldList, VersionForm
 from tracker.core.pages import refused_page, status_of
@@ -83,15 +84,10 @@ def workbook_of(assessment: Assessment) -> bytes:
     return build_assessment_workbook(data_of(assessment))
 
 
-def filename(data: dict) -> str:
-    period = data["period"]
-    return f"{data['title']} {period['start']} {period['end']}.xlsx".replace("/", "-")
-
-
 def download(content: bytes, data: dict) -> Response:
-    response = Response(content, mimetype=XLSX)
-    response.headers.set("Content-Disposition", "attachment", filename=filename(data))
-    return response
+    """The report workbook, named after its title and period."""
+    period = data["period"]
+    return attachment(content, XLSX, f"{data['title']} {period['start']} {period['end']}", "xlsx")
 
 
 def draw(data: dict, name: str) -> bytes:
@@ -175,8 +171,8 @@ def read_period(errors: Errors, form: NewAssessmentForm) -> tuple[date | None, d
     if not start_text and not end_text:
         year = errors.check("year", validation.year, form.year.data)
         return default_period(year) if year else (None, None)
-    start = errors.check("period_start", validation.iso_date, start_text)
-    end = errors.check("period_end", validation.iso_date, end_text)
+    start = errors.check("period_start", validation.period_day, start_text)
+    end = errors.check("period_end", validation.period_day, end_text)
     return start, end
 
 

@@ -25,6 +25,7 @@ from tracker.accounts.services import (
 from tracker.assessments.models import Assessment
 from tracker.assessments.report import report_data
 from tracker.cli.seeding import DEMO_PASSWORD, ICLEI_SEED, SeedError, load_demo, load_plan
+from tracker.core import validation
 from tracker.core.clock import today
 from tracker.core.concurrency import Conflict
 from tracker.core.database import describe_url
@@ -259,6 +260,11 @@ def report_biennial(plan_id: int, start, end, path: Path) -> None:
     if plan is None:
         raise click.ClickException(f"plan: there is no plan {plan_id}")
     start, end = start.date(), end.date()
+    for option, day in (("from", start), ("to", end)):
+        try:
+            validation.period_day(option, day)
+        except validation.Invalid as error:
+            raise click.ClickException(f"{option}: {error.errors[option]}") from None
     if end < start:
         raise click.ClickException(f"to: {end.isoformat()} is before --from {start.isoformat()}")
     draft = db.session.scalar(

@@ -18,6 +18,8 @@ MAX_PLANNED_HOURS = Decimal(100_000)
 HUNDREDTH = Decimal("0.01")
 # Beyond any real figure, and beyond what a BIGINT of hundredths holds comfortably.
 LARGEST = Decimal(10) ** 12
+# Years a plan, a budget or a report may be about: anything else is a typing mistake.
+PLAUSIBLE_YEARS = range(1900, 2201)
 # The largest id or version an INTEGER column holds (PostgreSQL's are 32-bit).
 MAX_ID = 2**31 - 1
 
@@ -192,7 +194,7 @@ def year(field: str, value, *, years: range | None = None, required: bool = True
         raise Invalid({field: f"{str(value)[:20]} is not a year"}) from None
     if years is not None and number not in years:
         raise Invalid({field: f"must be within the plan's period {years[0]}-{years[-1]}"})
-    if not 1900 <= number <= 2200:
+    if number not in PLAUSIBLE_YEARS:
         raise Invalid({field: f"{number} is not a plausible year"})
     return number
 
@@ -270,6 +272,19 @@ def iso_date(field: str, value) -> date:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise Invalid({field: f"{value.strip()[:20]} is not a date that exists (use YYYY-MM-DD)"}) from None
+
+
+def period_day(field: str, value) -> date:
+    """A date that exists, written YYYY-MM-DD, in a plausible year (1900-2200)."""
+    day = iso_date(field, value)
+    if day.year not in PLAUSIBLE_YEARS:
+        raise Invalid(
+            {
+                field: f"{day.isoformat()} is not a plausible date: the year must be between "
+                f"{PLAUSIBLE_YEARS[0]} and {PLAUSIBLE_YEARS[-1]}"
+            }
+        )
+    return day
 
 
 def count(field: str, value) -> int | None:

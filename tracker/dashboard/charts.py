@@ -35,6 +35,17 @@ HOURS_STYLE = {
 }
 
 
+def plain(text: str) -> str:
+    """``text`` drawn as it is: matplotlib reads text between two ``$`` as mathtext.
+
+    A pillar called "$x^$" made every chart fail (a 500, and a broken chart in a report published
+    meanwhile). Each ``$`` escaped as ``\\$`` is drawn as a dollar sign, and no text is math.
+    Category labels (the pillars of a bar chart) are not Text objects that take
+    ``parse_math=False``, so escaping is the one rule for every label.
+    """
+    return str(text).replace("$", "\\$")
+
+
 def to_svg(figure: Figure) -> bytes:
     """The figure as SVG bytes, with its text kept as text (searchable, scalable)."""
     FigureCanvasAgg(figure)
@@ -47,7 +58,7 @@ def status_by_pillar(rows: Sequence[PillarStatus], labels: dict[Status, str]) ->
     """Horizontal stacked bars: how many actions of each pillar are in each status."""
     figure = Figure(figsize=(8, 0.55 * max(len(rows), 1) + 1.4))
     axes = figure.add_subplot()
-    names = [row.pillar.label for row in rows][::-1]
+    names = [plain(row.pillar.label) for row in rows][::-1]
     left = [0] * len(rows)
     for status in STATUSES:
         values = [row.counts[status] for row in rows][::-1]
@@ -60,10 +71,10 @@ def status_by_pillar(rows: Sequence[PillarStatus], labels: dict[Status, str]) ->
             hatch=style["hatch"],
             edgecolor="#222222",
             linewidth=0.6,
-            label=labels[status],
+            label=plain(labels[status]),
         )
         left = [a + b for a, b in zip(left, values, strict=True)]
-    axes.set_xlabel(labels["actions"])
+    axes.set_xlabel(plain(labels["actions"]))
     axes.xaxis.get_major_locator().set_params(integer=True)
     axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
@@ -86,10 +97,10 @@ def hours_by_year(rows: Sequence[YearHours], labels: dict[str, str]) -> bytes:
             hatch=style["hatch"],
             edgecolor="#222222",
             linewidth=0.6,
-            label=labels[key],
+            label=plain(labels[key]),
         )
     axes.set_xticks(positions, [str(row.year) for row in rows])
-    axes.set_ylabel(labels["hours"])
+    axes.set_ylabel(plain(labels["hours"]))
     axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
     return to_svg(figure)
@@ -128,7 +139,7 @@ def timeline(plan: Plan, pillars: Sequence[Pillar], actions: Sequence[ActionLine
             )
     axes.set_ylim(len(ordered) - 0.5, -0.5)
     if len(ordered) <= 150:
-        axes.set_yticks(range(len(ordered)), [action.code for action in ordered], fontsize=8)
+        axes.set_yticks(range(len(ordered)), [plain(action.code) for action in ordered], fontsize=8)
     else:
         axes.set_yticks([])
     # A line under each pillar's last action.
@@ -140,7 +151,7 @@ def timeline(plan: Plan, pillars: Sequence[Pillar], actions: Sequence[ActionLine
             axes.text(
                 plan.end_year + 1.05,
                 seen + count / 2 - 0.5,
-                pillar.label,
+                plain(pillar.label),
                 va="center",
                 fontsize=8,
             )
@@ -153,7 +164,7 @@ def timeline(plan: Plan, pillars: Sequence[Pillar], actions: Sequence[ActionLine
                 facecolor=STATUS_STYLE[s]["color"],
                 hatch=STATUS_STYLE[s]["hatch"],
                 edgecolor="#222222",
-                label=labels[s],
+                label=plain(labels[s]),
             )
             for s in STATUSES
         ],

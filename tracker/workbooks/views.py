@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.utils import secure_filename
 
 from tracker.core.clock import today
 from tracker.core.concurrency import Conflict
+from tracker.core.downloads import attachment
 from tracker.core.extensions import db
 from tracker.core.permissions import Need, requires
 from tracker.plans.loaders import plan_or_404
@@ -59,9 +59,9 @@ def plan_workbook(plan_id: int):
     """The plan workbook (Plan, Actions, Hours, History), for Excel or LibreOffice."""
     plan = plan_or_404(plan_id)
     data = EXPORTS["plan"](db.session, plan, today())
-    filename = f"{secure_filename(plan.title) or 'plan'}-{today().isoformat()}.xlsx"
-    return Response(
+    return attachment(
         data,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"{plan.title} {today().isoformat()}",
+        "xlsx",
     )

@@ -784,3 +784,13 @@ def test_every_workbook_download_has_a_safe_name_whatever_the_title(app, users, 
     plan.title = AWKWARD_TITLE
     session.commit()
     check(editor.get(f"/plans/{iclei}/workbook.xlsx"))
+
+
+def test_a_bad_hidden_version_on_the_draft_form_is_said(app, users, session, iclei):
+    editor = sign_in(app, users["editor"])
+    assessment_id = new_draft(editor, iclei)
+    response = editor.post(f"/assessments/{assessment_id}/edit", data={**SURVEY, "version": "x"})
+    assert response.status_code == 422
+    assert "version: is not a version number" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Assessment, assessment_id).respondents is None

@@ -277,3 +277,33 @@ def test_security_events_are_logged_too(auth, users, caplog):
         "security event signin_failed" in r.getMessage() and users["viewer"] in r.getMessage()
         for r in caplog.records
     )
+
+
+def test_routing_answers_before_the_csrf_check(csrf_app, users, iclei):
+    """A method a URL does not take is 405 and an unknown URL 404, not "The form has expired"."""
+    client = csrf_app.test_client()
+    page = client.get("/signin").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    client.post("/signin", data={"email": users["admin"], "password": PASSWORD, "csrf_token": token})
+    existing = [
+        "/signin",
+        f"/plans/{iclei}",
+        f"/plans/{iclei}/actions",
+        f"/admin/plans/{iclei}",
+        "/api/v1/plans",
+        f"/api/v1/plans/{iclei}/actions",
+    ]
+    for url in existing:
+        for method in ("PUT", "PATCH", "DELETE"):
+            response = client.open(url, method=method)
+            assert response.status_code == 405, (method, url, response.status_code)
+            assert b"The form has expired" not in response.data
+    assert client.post("/plans").status_code == 405  # a page that only reads
+    for url in ("/api/v1/nothing-here", "/api/v1/plans/1/nothing", "/nothing-here"):
+        response = client.post(url, json={})
+        assert response.status_code == 404, (url, response.status_code)
+        assert b"The form has expired" not in response.data
+    api = client.post("/api/v1/nothing-here", json={})
+    assert api.is_json and api.json["error"] == "Not Found"
+    # A real form without its token is still refused.
+    assert client.post(f"/admin/plans/{iclei}", data={"title": "x"}).status_code == 400

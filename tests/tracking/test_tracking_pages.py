@@ -570,3 +570,53 @@ def test_admin_manages_allocation_lines(admin, session, iclei, client):
         == 303
     )
     assert "Total 100.0 h" in text(admin.get(f"/plans/{iclei}?year=2026"))
+
+
+def silent_422s(iclei, line_id, pillar_id):
+    """Posts whose only problem is in a field the page draws no input for."""
+    base = f"/admin/plans/{iclei}"
+    line = {"kind": "implementation", "name": "Implementation", "hours": "250"}
+    plan = {"title": "Gender Mainstreaming Action Plan 2023-2026", "start_year": "2023", "end_year": "2026"}
+    return {
+        "a bad hidden version on the plan": (
+            f"{base}",
+            {**plan, "version": "abc"},
+            "version: is not a version",
+        ),
+        "a missing version on the plan": (f"{base}", plan, "version: is missing"),
+        "a bad allocation kind": (
+            f"{base}/allocation/{line_id}",
+            {**line, "kind": "bogus", "version": "1"},
+            "kind: must be one of",
+        ),
+        "a bad kind on a new line": (
+            f"{base}/allocation",
+            {**line, "kind": "bogus", "year": "2025"},
+            "kind: must be one of",
+        ),
+        "a bad version on a deletion": (
+            f"{base}/allocation/{line_id}",
+            {"delete": "1", "version": "²"},
+            "version: is not a version",
+        ),
+        "a bad version on a pillar": (
+            f"{base}/pillars/{pillar_id}",
+            {"name": "Renamed", "version": "x"},
+            "version: is not a version",
+        ),
+    }
+
+
+SILENT = list(silent_422s(1, 1, 1))
+
+
+@pytest.mark.parametrize("case", SILENT)
+def test_every_422_page_says_what_went_wrong(admin, session, iclei, case):
+    line = session.scalar(sa.select(AllocationLine).where(AllocationLine.plan_id == iclei))
+    pillar = session.scalar(sa.select(Pillar).where(Pillar.plan_id == iclei))
+    url, data, message = silent_422s(iclei, line.id, pillar.id)[case]
+    before = counts(session)
+    response = admin.post(url, data=data)
+    assert response.status_code == 422
+    assert message in text(response)
+    assert counts(session) == before

@@ -38,7 +38,7 @@ from tracker.core.concurrency import Conflict
 from tracker.core.downloads import attachment
 from tracker.core.extensions import db
 from tracker.core.forms import BoundedFieldList, VersionForm
-from tracker.core.pages import refused_page, status_of
+from tracker.core.pages import flash_unshown, refused_page, status_of
 from tracker.core.permissions import Need, requires
 from tracker.core.scope import get_or_404
 from tracker.core.validation import Errors, Invalid
@@ -181,7 +181,8 @@ def create_refused(error, plan_id: int):
     if isinstance(error, Conflict):
         flash(error.message, "error")
         return list_page(plan_or_404(plan_id), 409)
-    return list_page(plan_or_404(plan_id), 422, error.errors)
+    drawn = {"year", "period_start", "period_end", "title"}
+    return list_page(plan_or_404(plan_id), 422, flash_unshown(error.errors, drawn))
 
 
 @bp.post("/plans/<int:plan_id>/assessments")
@@ -272,6 +273,8 @@ class AssessmentForm(FlaskForm):
     next_steps = TextAreaField()
     version = HiddenField()
 
+    DRAWN = frozenset({"title", "respondents", "response_rate", "achievements", "improvements", "next_steps"})
+
 
 def read_texts(errors: Errors, form: AssessmentForm) -> AssessmentTexts:
     respondents = errors.check("respondents", validation.count, form.respondents.data)
@@ -361,7 +364,12 @@ def save_refused(error, assessment_id: int):
     if isinstance(error, Conflict):
         flash(error.message, "error")
         return edit_page(assessment, 409)
-    return edit_page(assessment, 422, error.errors)
+    return edit_page(assessment, 422, flash_unshown(error.errors, drawn_on_edit))
+
+
+def drawn_on_edit(field: str) -> bool:
+    """The draft form's inputs, each indicator's included (the version is hidden)."""
+    return field.startswith("indicator") or field in AssessmentForm.DRAWN
 
 
 @bp.post("/assessments/<int:assessment_id>/edit")

@@ -9,7 +9,7 @@ errors into JSON with its own blueprint handlers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 
 from flask import flash
@@ -53,3 +53,20 @@ def flash_errors(errors: dict[str, str]) -> None:
     """Each problem at the top of the page, as ``field: message``."""
     for field, message in errors.items():
         flash(f"{field}: {message}", "error")
+
+
+def flash_unshown(errors: dict[str, str], shown: Iterable[str] | Callable[[str], bool]) -> dict[str, str]:
+    """Flash, at the top of the page, each problem of a field the page draws no input for (a
+    hidden version, a kind chosen from a list, a field the form does not have), so that every
+    422 page says what went wrong; the others are returned, to sit next to their inputs.
+
+    ``shown`` is the set of field names the page draws next to an input, or a test of a name.
+    """
+    drawn = shown if callable(shown) else set(shown).__contains__
+    kept = {}
+    for field, message in errors.items():
+        if drawn(field):
+            kept[field] = message
+        else:
+            flash(f"{field}: {message}", "error")
+    return kept

@@ -33,8 +33,12 @@ def bearer_api_call() -> bool:
 def check_csrf() -> None:
     """Every state change needs a CSRF token, except bearer-token API calls.
 
-    Session-authenticated API writes send the token in the ``X-CSRFToken`` header.
+    Session-authenticated API writes send the token in the ``X-CSRFToken`` header. A request no
+    route takes (an unknown URL: 404; a method the URL does not accept: 405) changes nothing,
+    so routing answers it first instead of "The form has expired".
     """
+    if request.routing_exception is not None or request.url_rule is None:
+        return
     if request.method in UNSAFE_METHODS and not bearer_api_call():
         csrf.protect()
 

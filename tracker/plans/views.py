@@ -12,7 +12,7 @@ from wtforms import HiddenField, StringField, TextAreaField
 from tracker.core import validation
 from tracker.core.concurrency import Conflict
 from tracker.core.extensions import db
-from tracker.core.pages import refused_page
+from tracker.core.pages import flash_unshown, refused_page
 from tracker.core.permissions import Need, requires
 from tracker.core.scope import current_scope
 from tracker.core.validation import Errors
@@ -21,6 +21,10 @@ from tracker.plans.loaders import line_or_404, pillar_or_404, plan_or_404, plans
 from tracker.plans.models import AllocationKind, AllocationLine
 
 bp = Blueprint("planning", __name__, url_prefix="/admin/plans")
+
+# The fields the plan pages draw as inputs, with their problems beside them; the problems of the
+# others (a version, a kind chosen from a list, a move) are said at the top of the page.
+DRAWN = {"title", "start_year", "end_year", "name", "year", "hours", "description"}
 
 
 class PlanForm(FlaskForm):
@@ -85,7 +89,7 @@ def back_to_plan(form_key: str):
         if isinstance(error, Conflict):
             flash(error.message, "error")
             return page(plan, 409, form_key=key)
-        return page(plan, 422, form_key=key, problems=error.errors)
+        return page(plan, 422, form_key=key, problems=flash_unshown(error.errors, DRAWN))
 
     return refused
 
@@ -104,7 +108,7 @@ def plans_refused(error):
     if isinstance(error, Conflict):
         flash(error.message, "error")
         return plans_page(409)
-    return plans_page(422, error.errors)
+    return plans_page(422, flash_unshown(error.errors, {"title", "start_year", "end_year"}))
 
 
 @bp.route("", methods=["GET", "POST"])

@@ -794,3 +794,16 @@ def test_a_bad_hidden_version_on_the_draft_form_is_said(app, users, session, icl
     assert "version: is not a version number" in response.get_data(as_text=True)
     session.expire_all()
     assert session.get(Assessment, assessment_id).respondents is None
+
+
+def test_a_draft_stored_with_year_1_still_opens_and_saves(app, users, session, iclei):
+    """Drafts saved before periods were checked: their pages answer, and their texts can change."""
+    stored = Assessment(plan_id=iclei, title="Old", period_start=date(1, 1, 1), period_end=date(2025, 12, 31))
+    session.add(stored)
+    session.commit()
+    editor = sign_in(app, users["editor"])
+    base = f"/assessments/{stored.id}"
+    for url in (base, f"{base}/report.xlsx", f"{base}/edit", f"{base}/charts/hours-by-year.svg"):
+        assert editor.get(url).status_code == 200, url
+    assert editor.get(f"{base}/charts/status-by-pillar.svg").status_code == 200
+    assert editor.post(f"{base}/edit", data={**SURVEY, "version": stored.version}).status_code == 303

@@ -186,8 +186,10 @@ def period_figures(session: Session, plan: Plan, start: date, end: date, today: 
     ):
         changes[change.action_id].append(change)
 
-    # The status at the start is the status at the end of the day before the period begins.
-    eve = start - timedelta(days=1)
+    # The status at the start is the status at the end of the day before the period begins. A
+    # draft stored before periods were checked may start on 0001-01-01, which has no day before
+    # (and nothing recorded on it): its start is read on that day.
+    eve = start - timedelta(days=1) if start > date.min else start
     before_start = end_of_day(eve)
     rows = []
     for row in actions:

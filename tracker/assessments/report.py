@@ -161,7 +161,8 @@ def _counts(statuses) -> dict[str, int]:
 def period_figures(session: Session, plan: Plan, start: date, end: date, today: date) -> dict:
     """What the history says about ``plan`` over ``start``..``end``, as of ``today``.
 
-    Each action's status at the start and at the end comes from its status changes. Late uses
+    Each action's status at the start and at the end comes from its status changes, by the day
+    each took effect (a change recorded later "as of" an earlier day counts from that day). Late uses
     the one rule of :mod:`tracker.plans.late` on both dates, with the occurrence marks as
     they stand (marks keep no dates of their own). A period that ends after today ends today.
     """
@@ -174,7 +175,7 @@ def period_figures(session: Session, plan: Plan, start: date, end: date, today: 
         sa.select(StatusChange)
         .join(Action, Action.id == StatusChange.action_id)
         .where(Action.plan_id == plan.id)
-        .order_by(StatusChange.at, StatusChange.id)
+        .order_by(StatusChange.effective_on, StatusChange.at, StatusChange.id)
     ):
         changes[change.action_id].append(change)
 
@@ -272,6 +273,7 @@ def period_figures(session: Session, plan: Plan, start: date, end: date, today: 
     )
     period_changes = [
         {
+            "effective_on": change.effective_on.isoformat(),
             "at": change.at.isoformat(timespec="seconds"),
             "code": code_of[change.action_id],
             "from": change.from_status.value,
@@ -281,9 +283,9 @@ def period_figures(session: Session, plan: Plan, start: date, end: date, today: 
         }
         for action_changes in changes.values()
         for change in action_changes
-        if change.from_status is not None and before_start <= change.at < end_of_day(upto)
+        if change.from_status is not None and start <= change.effective_on <= upto
     ]
-    period_changes.sort(key=lambda change: (change["at"], change["code"]))
+    period_changes.sort(key=lambda change: (change["effective_on"], change["at"], change["code"]))
 
     return {
         "as_of": upto.isoformat(),

@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import json
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from tests import factories as f
 from tests.conftest import PASSWORD
+from tests.pages import text
 from tests.workbooks.test_exports import typed
 from tracker.accounts.models import User
 from tracker.assessments.models import Assessment, SurveyIndicator
@@ -324,6 +326,7 @@ def test_a_stale_draft_is_refused(app, users, session, iclei):
 
 
 def publish(client, session, assessment_id):
+    """Publish, confirming when the period has not ended yet."""
     version = session.get(Assessment, assessment_id).version
     response = client.post(
         f"/assessments/{assessment_id}/publish", data={"version": version, "confirm": "true"}
@@ -371,6 +374,49 @@ def test_a_published_report_is_frozen_byte_for_byte_when_the_plan_changes(app, u
     assert edit.status_code == 409 and "published and frozen" in edit.get_data(as_text=True)
     again = editor.post(f"/assessments/{assessment_id}/publish", data={"version": published.version})
     assert again.status_code == 409 and "published and frozen" in again.get_data(as_text=True)
+
+
+def test_publishing_before_the_period_ends_asks_first_and_the_report_says_so(app, users, session, iclei):
+    editor = sign_in(app, users["editor"])
+    assessment_id = new_draft(editor, iclei, year="2026")  # 2025-01-01 to 2026-12-31; today 2026-11-23
+    version = session.get(Assessment, assessment_id).version
+    asked = editor.post(f"/assessments/{assessment_id}/publish", data={"version": version})
+    assert asked.status_code == 200
+    page = asked.get_data(as_text=True)
+    assert "runs from 2025-01-01 to 2026-12-31, and today is 2026-11-23: it has not ended yet" in page
+    assert 'name="confirm" value="true"' in page and f'name="version" value="{version}"' in page
+    session.expire_all()
+    assert not session.get(Assessment, assessment_id).published
+    assert not (Path(app.config["REPORTS_DIR"])).exists() or not any(
+        Path(app.config["REPORTS_DIR"]).rglob("*")
+    )
+
+    published = publish(editor, session, assessment_id)
+    frozen = json.loads((Path(app.config["REPORTS_DIR"]) / published.report_dir / "report.json").read_text())
+    assert frozen["published"]["period_ended"] is False and frozen["as_of"] == "2026-11-23"
+    report = text(editor.get(f"/assessments/{assessment_id}"))
+    assert (
+        "Published before its period ended (on 2026-12-31): its figures are as of 2026-11-23 "
+        "and leave out the rest of the period." in report
+    )
+    book = openpyxl.load_workbook(io.BytesIO(editor.get(f"/assessments/{assessment_id}/report.xlsx").data))
+    summary = {row[0]: row[1] for row in sheet_rows(book, "Summary") if row[0]}
+    assert summary["Published before the period ended"] == "yes"
+
+
+def test_a_report_whose_period_has_ended_is_published_at_once_and_says_nothing_more(
+    app, users, session, iclei
+):
+    editor = sign_in(app, users["editor"])
+    assessment_id = new_draft(editor, iclei)  # 2024-2025
+    version = session.get(Assessment, assessment_id).version
+    response = editor.post(f"/assessments/{assessment_id}/publish", data={"version": version})
+    assert response.status_code == 303
+    session.expire_all()
+    published = session.get(Assessment, assessment_id)
+    frozen = json.loads((Path(app.config["REPORTS_DIR"]) / published.report_dir / "report.json").read_text())
+    assert frozen["published"]["period_ended"] is True
+    assert "before its period ended" not in text(editor.get(f"/assessments/{assessment_id}"))
 
 
 def test_publishing_second_in_a_race_is_refused_and_leaves_no_files(app, users, session, iclei, database_url):

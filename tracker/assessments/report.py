@@ -380,6 +380,17 @@ def _write_once(path: Path, data: bytes) -> None:
     path.chmod(0o444)
 
 
+def period_ended(assessment: Assessment, today: date) -> bool:
+    """Whether the assessment's period is over (it ends today at the latest): its figures are whole."""
+    return assessment.period_end <= today
+
+
+EARLY = (
+    "the period runs until {end}: confirm that the report is to be published before its period "
+    "ends, with its figures as of {today}"
+)
+
+
 def publish(
     session: Session,
     assessment: Assessment,
@@ -389,13 +400,21 @@ def publish(
     today: date,
     version: int,
     build_workbook,
+    confirmed_early: bool = False,
 ) -> None:
-    """Freeze the assessment: write its data and workbook under ``reports_dir`` with checksums."""
+    """Freeze the assessment: write its data and workbook under ``reports_dir`` with checksums.
+
+    A period that has not ended yet is published only when ``confirmed_early``; the frozen
+    report then says so (``published.period_ended`` false), as its figures stop at ``today``.
+    """
     draft(assessment)
     expect_version(assessment, version, assessment.title)
+    ended = period_ended(assessment, today)
+    if not ended and not confirmed_early:
+        raise Invalid({"confirm": EARLY.format(end=assessment.period_end, today=today)})
     data = assessment_data(session, assessment, today)
     when = utcnow()
-    data["published"] = {"at": when.isoformat(timespec="seconds"), "by": by.name}
+    data["published"] = {"at": when.isoformat(timespec="seconds"), "by": by.name, "period_ended": ended}
     figures = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode()
     workbook = build_workbook(data)
     relative = Path(assessment.plan.uid) / f"assessment-{assessment.id}-{secrets.token_hex(4)}"

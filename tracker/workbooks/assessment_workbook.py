@@ -69,6 +69,8 @@ def _summary(workbook, data) -> None:
     if published:
         rows.append([t(sheet, "Published"), cells.when(sheet, datetime.fromisoformat(published["at"]))])
         rows.append([t(sheet, "Published by"), t(sheet, published["by"])])
+        if published.get("period_ended") is False:
+            rows.append([t(sheet, "Published before the period ended"), t(sheet, "yes")])
     rows += [
         [],
         cells.header(sheet, ["In the period", "Actions"]),

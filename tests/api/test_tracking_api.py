@@ -57,6 +57,42 @@ def test_change_a_status_with_a_note(client, session, editor_token):
     assert [h["at"] for h in history] == sorted(h["at"] for h in history)
 
 
+def test_a_status_change_as_of_a_past_day_is_in_the_history_with_both_dates(client, session, editor_token):
+    gep = action(session, "3.1.1")
+    response = client.post(
+        f"/api/v1/actions/{gep.id}/status",
+        headers=editor_token,
+        json={"status": "completed", "note": "Adopted", "version": gep.version, "as_of": "2025-09-15"},
+    )
+    assert response.status_code == 200 and response.json["status"] == "completed"
+    last = client.get(f"/api/v1/actions/{gep.id}/history", headers=editor_token).json[-1]
+    assert (last["field"], last["after"], last["effective_on"]) == ("status", "completed", "2025-09-15")
+    assert last["at"][:10] != "2025-09-15"  # recorded later, and both are kept
+
+
+@pytest.mark.parametrize(
+    ("as_of", "message"),
+    [
+        ("2026-11-24", "as_of: must not be after today (2026-11-23)"),
+        ("2027-01-01", "as_of: must be within the plan's period 2023-2026"),
+        ("2022-06-30", "as_of: must be within the plan's period 2023-2026"),
+        (20250915, "as_of: must be a date such as 2025-12-31"),
+        ("15/09/2025", "as_of: 15/09/2025 is not a date that exists (use YYYY-MM-DD)"),
+    ],
+)
+def test_a_bad_as_of_day_is_422_naming_the_field(client, session, editor_token, as_of, message):
+    gep = action(session, "3.1.1")
+    before = counts(session)
+    response = client.post(
+        f"/api/v1/actions/{gep.id}/status",
+        headers=editor_token,
+        json={"status": "completed", "note": "", "version": gep.version, "as_of": as_of},
+    )
+    assert response.status_code == 422
+    assert response.json["message"] == message and "as_of" in response.json["errors"]
+    assert counts(session) == before and action(session, "3.1.1").status.value == "ongoing"
+
+
 def test_a_stale_version_is_409_with_the_current_action(client, session, editor_token):
     gep = action(session, "3.1.1")
     first = client.post(

@@ -164,6 +164,75 @@ def test_change_status_with_a_note_on_the_action_page(editor, session):
     assert "Editor Person: changed status from “ongoing” to “completed” Adopted" in page
 
 
+def test_a_status_change_recorded_as_of_a_past_day_shows_both_dates(editor, session):
+    gep = get(session, Action, code="3.1.1")
+    form = editor.get(f"/actions/{gep.id}").get_data(as_text=True)
+    assert 'name="as_of" type="date" value="2026-11-23"' in form  # today unless changed
+    response = editor.post(
+        f"/actions/{gep.id}/status",
+        data={
+            "status": "completed",
+            "note": "Adopted in September",
+            "as_of": "2025-09-15",
+            "version": gep.version,
+        },
+    )
+    assert response.status_code == 303
+    page = text(editor.get(response.location))
+    assert re.search(
+        r"Took effect on 2025-09-15, recorded at 20\d\d-\d\d-\d\d \d\d:\d\d UTC by Editor Person: "
+        r"changed status from “ongoing” to “completed” Adopted in September",
+        page,
+    )
+    change = get(session, StatusChange, action_id=gep.id, to_status=Status.COMPLETED)
+    assert change.effective_on == date(2025, 9, 15)
+
+
+def test_a_status_change_as_of_today_takes_effect_when_it_is_recorded(editor, session):
+    gep = get(session, Action, code="3.1.1")
+    data = {"status": "completed", "note": "", "as_of": "2026-11-23", "version": gep.version}
+    assert editor.post(f"/actions/{gep.id}/status", data=data).status_code == 303
+    change = get(session, StatusChange, action_id=gep.id, to_status=Status.COMPLETED)
+    assert change.effective_on == change.at.date()
+    assert "Took effect on" not in text(editor.get(f"/actions/{gep.id}")).split("changed status")[-1]
+
+
+@pytest.mark.parametrize(
+    ("as_of", "message"),
+    [
+        ("2026-11-24", "must not be after today (2026-11-23)"),
+        ("2022-12-31", "must be within the plan&#39;s period 2023-2026"),
+        ("2025-02-30", "2025-02-30 is not a date that exists (use YYYY-MM-DD)"),
+        ("soon", "soon is not a date that exists (use YYYY-MM-DD)"),
+    ],
+)
+def test_a_bad_day_for_a_status_change_is_422_next_to_its_field(editor, session, as_of, message):
+    gep = get(session, Action, code="3.1.1")
+    before = counts(session)
+    response = editor.post(
+        f"/actions/{gep.id}/status",
+        data={"status": "completed", "note": "Kept", "as_of": as_of, "version": gep.version},
+    )
+    assert response.status_code == 422
+    assert error_of(response, "as_of") == message
+    page = response.get_data(as_text=True)
+    assert '<label for="as_of">Took effect on</label>' in page and "Kept</textarea>" in page
+    assert counts(session) == before and get(session, Action, code="3.1.1").status is Status.ONGOING
+
+
+def test_a_status_change_may_not_take_effect_before_the_one_before_it(editor, session):
+    gep = get(session, Action, code="3.1.1")
+    data = {"status": "completed", "note": "", "as_of": "2025-09-15", "version": gep.version}
+    assert editor.post(f"/actions/{gep.id}/status", data=data).status_code == 303
+    gep = get(session, Action, code="3.1.1")
+    data = {"status": "ongoing", "note": "", "as_of": "2025-09-14", "version": gep.version}
+    response = editor.post(f"/actions/{gep.id}/status", data=data)
+    assert response.status_code == 422
+    assert error_of(response, "as_of") == (
+        "must not be before 2025-09-15, when the previous status change of 3.1.1 took effect"
+    )
+
+
 def test_a_stale_status_form_is_409_and_keeps_the_input(editor, session):
     gep = get(session, Action, code="3.1.1")
     seen = gep.version

@@ -25,8 +25,10 @@ from tracker.assessments.report import (
     assessment_data,
     create_assessment,
     default_period,
+    draft,
     frozen_data,
     frozen_file,
+    period_ended,
     public_assessment,
     publish,
     set_public,
@@ -379,13 +381,38 @@ def save(assessment_id: int):
     return redirect(url_for("assessments.show", assessment_id=assessment.id), 303)
 
 
+class PublishForm(VersionForm):
+    """Publish, from the version seen; ``confirm`` once the person has read that the period has
+    not ended yet."""
+
+    confirm = HiddenField()
+
+
 @bp.post("/assessments/<int:assessment_id>/publish")
 @requires(Need.EDIT)
 @refused_page(refused)
 def publish_report(assessment_id: int):
-    """Freeze the report: its figures, texts and workbook are stored with checksums."""
+    """Freeze the report: its figures, texts and workbook are stored with checksums.
+
+    A report whose period has not ended yet is published only once confirmed: the first post
+    answers with a page that explains it and offers the confirmed post (no JavaScript needed).
+    """
     assessment = assessment_or_404(assessment_id)
-    version = validation.version("version", VersionForm().version.data)
+    form = PublishForm()
+    errors = Errors()
+    version = errors.check("version", validation.version, form.version.data)
+    confirmed = errors.check("confirm", validation.boolean, form.confirm.data)
+    errors.raise_any()
+    draft(assessment)
+    early = not period_ended(assessment, today())
+    if early and not confirmed:
+        return render_template(
+            "assessments/confirm_publish.html",
+            assessment=assessment,
+            plan=assessment.plan,
+            version=version,
+            today=today(),
+        )
     publish(
         db.session,
         assessment,
@@ -394,6 +421,7 @@ def publish_report(assessment_id: int):
         today=today(),
         version=version,
         build_workbook=build_assessment_workbook,
+        confirmed_early=confirmed,
     )
     db.session.commit()
     flash(_("%(title)s is published. Its figures and workbook are frozen.", title=assessment.title), "info")

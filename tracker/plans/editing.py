@@ -8,6 +8,7 @@ commits, so a change and its history rows land in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -18,7 +19,8 @@ from tracker.core.db import utcnow
 from tracker.core.validation import Invalid
 from tracker.history.recording import note_change
 from tracker.history.recording import require as require_history
-from tracker.plans.models import Action, Cadence, Occurrence, Pillar, Plan, PlannedHours, Status
+from tracker.plans.history import take_effect_on
+from tracker.plans.models import Action, Cadence, Occurrence, Pillar, Plan, PlannedHours, Status, StatusChange
 from tracker.plans.timeline import occurrence_years
 
 ARCHIVED = "action: {code} is archived and can no longer be changed."
@@ -30,15 +32,55 @@ def writable(action: Action) -> None:
         raise Conflict(ARCHIVED.format(code=action.code), [action])
 
 
-def change_status(session: Session, action: Action, *, status: Status, note: str, version: int) -> bool:
-    """Give ``action`` a new status with a note; ``False`` if it already had that status."""
+def check_effective_day(session: Session, action: Action, day: date, *, today: date, field: str) -> None:
+    """A status change may take effect on a past ``day``: within the plan's period, not after
+    ``today``, and not before the action's last change took effect, so that its record stays
+    in order (and its latest change is its current status)."""
+    plan = session.get(Plan, action.plan_id)
+    if day.year not in plan.years:
+        raise Invalid({field: f"must be within the plan's period {plan.start_year}-{plan.end_year}"})
+    if day > today:
+        raise Invalid({field: f"must not be after today ({today.isoformat()})"})
+    previous = session.scalar(
+        sa.select(sa.func.max(StatusChange.effective_on)).where(StatusChange.action_id == action.id)
+    )
+    if previous is not None and day < previous:
+        raise Invalid(
+            {
+                field: f"must not be before {previous.isoformat()}, when the previous status change "
+                f"of {action.code} took effect"
+            }
+        )
+
+
+def change_status(
+    session: Session,
+    action: Action,
+    *,
+    status: Status,
+    note: str,
+    version: int,
+    as_of: date | None = None,
+    today: date | None = None,
+) -> bool:
+    """Give ``action`` a new status with a note; ``False`` if it already had that status.
+
+    ``as_of`` records a change that took effect on an earlier day (``today`` is then needed to
+    check it); without it the change takes effect the day it is recorded.
+    """
     require_history()
     writable(action)
     expect_version(action, version, f"action {action.code}")
+    if as_of is not None:
+        if today is None:
+            raise ValueError("change_status needs today to check as_of")
+        check_effective_day(session, action, as_of, today=today, field="as_of")
     if action.status is status:
         return False
     action.status = status
     note_change(action, note)
+    if as_of is not None:
+        take_effect_on(action, as_of)
     flush(session, [action], f"action {action.code}")
     return True
 

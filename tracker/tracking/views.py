@@ -63,6 +63,7 @@ class StatusForm(FlaskForm):
 
     status = SelectField(_l("New status"), choices=STATUS_CHOICES)
     note = TextAreaField(_l("Note"))
+    as_of = StringField(_l("Took effect on"))
     version = HiddenField()
 
 
@@ -280,9 +281,12 @@ def action_page(action, status: int = 200, *, status_form=None, theirs=None):
         logged=line.logged,
         history=action_history(db.session, action),
         status_form=status_form
-        or StatusForm(formdata=None, status=action.status.value, version=action.version),
+        or StatusForm(
+            formdata=None, status=action.status.value, as_of=today().isoformat(), version=action.version
+        ),
         occurrence_form=OccurrenceForm(formdata=None),
         theirs=theirs,
+        today_iso=today().isoformat(),
     ), status
 
 
@@ -299,6 +303,14 @@ def status_refused(error, action_id: int):
     return action_page(action, 422, status_form=form)
 
 
+def took_effect_on(errors: Errors, value):
+    """The day a status change took effect: empty or today mean the day it is recorded."""
+    if value is None or not str(value).strip():
+        return None
+    day = errors.check("as_of", validation.iso_date, value)
+    return None if day == today() else day
+
+
 @bp.post("/actions/<int:action_id>/status")
 @requires(Need.EDIT)
 @refused_page(status_refused)
@@ -312,8 +324,11 @@ def status(action_id: int):
     new = errors.check("status", rules.status, form.status.data)
     note = errors.check("note", validation.text, form.note.data)
     version = errors.check("version", validation.version, form.version.data)
+    as_of = took_effect_on(errors, form.as_of.data)
     errors.raise_any()
-    changed = change_status(db.session, action, status=new, note=note, version=version)
+    changed = change_status(
+        db.session, action, status=new, note=note, version=version, as_of=as_of, today=today()
+    )
     db.session.commit()
     if changed:
         flash(_("%(code)s is now %(status)s.", code=action.code, status=_(action.status.value)), "info")

@@ -124,6 +124,7 @@ BAD_HOURS = [
     ({"date": "2025-03-14", "hours": -2}, "hours", "must be more than 0"),
     ({"date": "2025-03-14", "hours": 24.5}, "hours", "must be at most 24 in one entry"),
     ({"date": "2025-03-14", "hours": "two"}, "hours", "is not a number"),
+    ({"date": "2025-03-14", "hours": "1,500"}, "hours", "write 1500 or 1.5"),
     ({"date": "2025-03-14", "hours": 1e300}, "hours", "is far too large"),
     ({"date": "2025-03-14", "hours": 1.234}, "hours", "at most two decimals"),
     ({"date": "2025-02-30", "hours": 1}, "date", "is not a date that exists"),

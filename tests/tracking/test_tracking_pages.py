@@ -388,6 +388,10 @@ BAD_ACTIONS = [
     ({"cadence": "monthly"}, "cadence", "Not a valid choice"),
     ({"planned_2025": "-5"}, "planned_2025", "must be 0 or more"),
     ({"planned_2025": "ten"}, "planned_2025", "is not a number"),
+    ({"planned_2025": "1,500"}, "planned_2025", "write 1500 or 1.5, without thousands separators"),
+    ({"planned_2025": "1.500"}, "planned_2025", "write 1500 or 1.5, without thousands separators"),
+    ({"planned_2025": "1_0"}, "planned_2025", "is not a number: write digits"),
+    ({"planned_2025": "１２"}, "planned_2025", "type the digits 0-9"),
     ({"resources_amount": "100", "resources_currency": "euro"}, "resources_currency", "three-letter code"),
     ({"version": ""}, "version", None),
 ]

@@ -321,6 +321,11 @@ def action_form(action: Action, **change):
         "planned_2026": "",
         "version": action.version,
     }
+    budgets = {row.year: str(row.hours) for row in action.planned_hours}
+    for year in (2023, 2024, 2025, 2026):
+        data[f"planned_{year}"] = budgets.get(year, "")
+    # What the form started from, as the page sends it back (the conflict page compares with it).
+    data.update({f"original_{name}": value for name, value in list(data.items()) if name != "version"})
     data.update(change)
     return data
 
@@ -364,19 +369,66 @@ def test_a_budget_only_edit_still_guards_the_version(editor, session):
 
 def test_a_stale_edit_shows_theirs_beside_yours_and_keeps_yours(editor, session):
     action = get(session, Action, code="3.1.4")
-    seen = action.version
+    seen = action_form(action)
     action.title = "Their new title"
     session.commit()
     before = counts(session)
-    response = editor.post(
-        f"/actions/{action.id}/edit", data=action_form(action, title="My new title", version=seen)
-    )
+    response = editor.post(f"/actions/{action.id}/edit", data={**seen, "title": "My new title"})
     assert response.status_code == 409
     page = text(response)
     assert "Someone else saved this action while you were editing" in page
-    assert "Title Their new title My new title" in page
+    assert "Title Internal collaboration Their new title My new title" in page
     assert 'value="My new title"' in response.get_data(as_text=True)
     assert counts(session) == before
+
+
+def test_a_stale_edit_keeps_their_changes_and_adds_only_yours(client, editor, app, users, session):
+    """A saves the title and a 2025 budget; B, from the older version, changes the description
+    and the 2026 budget. B's 409 page holds A's title and budget with B's changes on top, shows
+    both side by side, and saving it keeps both people's work."""
+    action = get(session, Action, code="3.1.4")
+    started = action_form(action)  # B opens the form
+    other = app.test_client()
+    other.post("/signin", data={"email": users["admin"], "password": "correct horse battery staple"})
+    a_saved = other.post(
+        f"/actions/{action.id}/edit",
+        data=action_form(action, title="Their title", planned_2025="40"),
+    )
+    assert a_saved.status_code == 303
+
+    stale = editor.post(
+        f"/actions/{action.id}/edit",
+        data={**started, "description": "My description", "planned_2026": "12,5"},
+    )
+    assert stale.status_code == 409
+    html, page = stale.get_data(as_text=True), text(stale)
+    assert 'value="Their title"' in html and 'value="My description"' not in html
+    assert re.search(r'id="description"[^>]*>\s*My description</textarea>', html)
+    assert 'name="planned_2025" value="40.00"' in html and 'name="planned_2026" value="12,5"' in html
+    assert "Title Internal collaboration Their title not changed by you" in page
+    assert f"Description {' '.join(started['description'].split())} " in page
+    assert "My description Planned hours 2025 — 40.00 not changed by you" in page
+    assert "Planned hours 2026 — — 12,5" in page
+    current = get(session, Action, code="3.1.4")
+    assert f'name="version" type="hidden" value="{current.version}"' in html
+
+    # B saves the page as it came back: the form's fields, the new version and starting values.
+    form = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html))
+    form.update(dict(re.findall(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html)))
+    form.update(dict(re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>\s*([^<]*)</textarea>', html)))
+    form.update(cadence=current.cadence.value, version=str(current.version))
+    saved = editor.post(
+        f"/actions/{action.id}/edit", data={k: v.replace("&#39;", "'") for k, v in form.items()}
+    )
+    assert saved.status_code == 303, text(saved)[-400:]
+    action = get(session, Action, code="3.1.4")
+    assert (action.title, action.description) == ("Their title", "My description")
+    assert {p.year: p.hours for p in action.planned_hours} == {2025: Decimal("40.00"), 2026: Decimal("12.50")}
+    history = text(editor.get(f"/actions/{action.id}"))
+    assert "changed title from “Internal collaboration” to “Their title”" in history
+    assert "to “Internal collaboration”" not in history
+    assert "changed description from" in history and "to “My description”" in history
+    assert "set the 2026 budget to 12.5 h" in history
 
 
 BAD_ACTIONS = [

@@ -279,6 +279,7 @@ def action_page(action, status: int = 200, *, status_form=None, theirs=None):
         occurrences=line.occurrences,
         marks=marks,
         late=line.late,
+        why_late=line.why_late,
         planned=line.planned,
         logged=line.logged,
         history=action_history(db.session, action),

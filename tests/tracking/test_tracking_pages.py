@@ -164,6 +164,26 @@ def test_change_status_with_a_note_on_the_action_page(editor, session):
     assert "Editor Person: changed status from “ongoing” to “completed” Adopted" in page
 
 
+def test_a_change_to_the_same_status_says_so_and_keeps_the_note(editor, session):
+    gep = get(session, Action, code="3.1.2")
+    assert gep.status is Status.ONGOING
+    version = gep.version
+    response = editor.post(
+        f"/actions/{gep.id}/status",
+        data={"status": "ongoing", "note": "Reviewed at the plenary", "version": version},
+    )
+    assert response.status_code == 303
+    page = text(editor.get(response.location))
+    assert "3.1.2 is already ongoing; your note is kept in its history." in page
+    assert "Editor Person: kept the status “ongoing” (no change) Reviewed at the plenary" in page
+    gep = get(session, Action, code="3.1.2")
+    assert (gep.status, gep.version) == (Status.ONGOING, version)
+    silent = editor.post(
+        f"/actions/{gep.id}/status", data={"status": "ongoing", "note": "", "version": version}
+    )
+    assert "3.1.2 is already ongoing; nothing changed." in text(editor.get(silent.location))
+
+
 def test_a_stale_status_form_is_409_and_keeps_the_input(editor, session):
     gep = get(session, Action, code="3.1.1")
     seen = gep.version
@@ -437,6 +457,8 @@ BAD_ACTIONS = [
     ({"description": "x" * 20_001}, "description", "must be at most 20,000 characters"),
     ({"start_year": "2026", "end_year": "2024"}, "end_year", "2024 is before the start year 2026"),
     ({"start_year": "soon"}, "start_year", "soon is not a year"),
+    ({"start_year": "1900"}, "start_year", "1900 is outside the plan&#39;s period 2023-2026"),
+    ({"end_year": "2100"}, "end_year", "2100 is outside the plan&#39;s period 2023-2026"),
     ({"cadence": "monthly"}, "cadence", "Not a valid choice"),
     ({"planned_2025": "-5"}, "planned_2025", "must be 0 or more"),
     ({"planned_2025": "ten"}, "planned_2025", "is not a number"),
@@ -461,6 +483,37 @@ def test_bad_action_input_is_422_and_nothing_is_written(editor, session, change,
         assert "version: is missing" in text(response)
     assert counts(session) == before
     assert get(session, Action, code="3.1.4").title == "Internal collaboration"
+
+
+def test_an_action_that_began_before_the_plan_keeps_its_start_year(editor, session):
+    """ICLEI 3.2.1 is "ongoing since 2022", before the 2023-2026 plan: editing it keeps 2022,
+    but nobody can move a start year outside the period."""
+    contact = get(session, Action, code="3.2.1")
+    assert contact.start_year == 2022
+    kept = editor.post(f"/actions/{contact.id}/edit", data=action_form(contact, title="Staff contact"))
+    assert kept.status_code == 303
+    contact = get(session, Action, code="3.2.1")
+    moved = editor.post(f"/actions/{contact.id}/edit", data=action_form(contact, start_year="2021"))
+    assert moved.status_code == 422
+    assert "2021 is outside the plan&#39;s period 2023-2026" in error_of(moved, "start_year")
+
+
+def test_a_new_action_outside_the_plans_period_is_refused(editor, session, iclei):
+    pillar = get(session, Pillar, plan_id=iclei, position=2)
+    before = counts(session)
+    response = editor.post(
+        f"/pillars/{pillar.id}/actions/new",
+        data={
+            "code": "3.2.9",
+            "title": "Far future",
+            "start_year": "2100",
+            "cadence": "once",
+            "status": "upcoming",
+        },
+    )
+    assert response.status_code == 422
+    assert "2100 is outside the plan&#39;s period 2023-2026" in error_of(response, "start_year")
+    assert counts(session) == before
 
 
 def test_add_an_action_to_a_pillar(editor, session, iclei):

@@ -321,6 +321,20 @@ def status(action_id: int):
     db.session.commit()
     if changed:
         flash(_("%(code)s is now %(status)s.", code=action.code, status=_(action.status.value)), "info")
+    elif note:
+        flash(
+            _(
+                "%(code)s is already %(status)s; your note is kept in its history.",
+                code=action.code,
+                status=_(action.status.value),
+            ),
+            "info",
+        )
+    else:
+        flash(
+            _("%(code)s is already %(status)s; nothing changed.", code=action.code, status=_(new.value)),
+            "info",
+        )
     return redirect(url_for("tracking.action", action_id=action.id), 303)
 
 

@@ -146,6 +146,18 @@ def test_bad_hours_are_422_naming_the_field_and_nothing_is_written(
     assert counts(session) == before
 
 
+def test_more_than_24_hours_in_a_day_is_422_naming_the_hours(client, session, editor_token):
+    webinar = action(session, "3.2.6")
+    url = f"/api/v1/actions/{webinar.id}/hours"
+    assert client.post(url, headers=editor_token, json={"date": "2025-03-14", "hours": 16}).status_code == 201
+    before = counts(session)
+    refused = client.post(url, headers=editor_token, json={"date": "2025-03-14", "hours": 9})
+    assert refused.status_code == 422
+    assert "already has 16.0 h logged on 2025-03-14" in refused.json["errors"]["hours"]
+    assert "at most 8.0 h more" in refused.json["errors"]["hours"]
+    assert counts(session) == before
+
+
 def test_an_archived_action_takes_no_change(client, session, editor_token):
     webinar = action(session, "3.2.6")
     webinar.archived_at = utcnow()

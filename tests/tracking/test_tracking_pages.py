@@ -294,6 +294,38 @@ def test_only_the_owner_or_an_admin_changes_an_entry(app, client, auth, users, s
     assert client.post(f"/hours/{entry.id}/delete", data={"version": entry.version}).status_code == 303
 
 
+def test_one_person_logs_at_most_24_hours_in_one_day(editor, iclei, session):
+    webinar = get(session, Action, code="3.2.6")
+
+    def log(hours, target="management", day="2025-03-14"):
+        data = {"spent_on": day, "hours": hours, "target": target, "note": ""}
+        return editor.post(f"/plans/{iclei}/hours/new", data=data)
+
+    assert log("20").status_code == 303
+    before = counts(session)
+    refused = log("5", str(webinar.id))
+    assert refused.status_code == 422
+    assert (
+        "Editor Person already has 20.0 h logged on 2025-03-14; a day has 24 h, "
+        "so at most 4.0 h more can be logged that day"
+    ) in error_of(refused, "hours")
+    assert counts(session) == before
+    assert log("4", str(webinar.id)).status_code == 303
+    assert log("3", day="2025-03-15").status_code == 303  # another day is another 24 h
+    # A correction counts the person's other entries of the day, not itself.
+    entry = get(session, TimeEntry, action_id=webinar.id)
+    correct = {"spent_on": "2025-03-14", "target": str(webinar.id), "note": "", "version": entry.version}
+    too_much = editor.post(f"/hours/{entry.id}/edit", data={**correct, "hours": "4.5"})
+    assert too_much.status_code == 422
+    assert "already has 20.0 h logged on 2025-03-14" in error_of(too_much, "hours")
+    assert editor.post(f"/hours/{entry.id}/edit", data={**correct, "hours": "3.5"}).status_code == 303
+    moved = get(session, TimeEntry, action_id=webinar.id)
+    day_16 = {**correct, "spent_on": "2025-03-15", "hours": "21.5", "version": moved.version}
+    assert "already has 3.0 h logged on 2025-03-15" in error_of(
+        editor.post(f"/hours/{entry.id}/edit", data=day_16), "hours"
+    )
+
+
 BAD_ENTRIES = [
     ({"hours": "0"}, "hours", "must be more than 0"),
     ({"hours": "-1"}, "hours", "must be more than 0"),

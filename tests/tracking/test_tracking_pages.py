@@ -619,6 +619,35 @@ def test_admin_creates_a_plan_and_refuses_a_bad_period(admin, session):
     assert get(session, Plan, title="GAP 2027-2030").organisation.name == "ICLEI European Secretariat"
 
 
+def test_a_plans_period_cannot_shrink_past_what_is_recorded_in_it(admin, session, iclei, users):
+    """Logged hours, budgets, allocation lines and occurrence marks outside the new period would
+    vanish from every view: refused, naming the side of the period and what would be lost."""
+    plan = session.get(Plan, iclei)
+    editor = session.scalar(sa.select(User).where(User.email == users["editor"]))
+    webinar = get(session, Action, code="3.2.6")
+    f.log(session, plan, editor, date(2023, 5, 2), "7.5", webinar)
+    f.log(session, plan, editor, date(2023, 6, 2), "1", None)
+    f.budget(session, webinar, 2026, "10")
+    session.add(Occurrence(action=webinar, year=2026, done=True, note=""))
+    session.commit()
+    before, version = counts(session), plan.version
+    form = {"title": plan.title, "start_year": "2024", "end_year": "2024", "version": version}
+    refused = admin.post(f"/admin/plans/{iclei}", data=form)
+    assert refused.status_code == 422
+    assert "the period 2024-2024 would leave out 8.5 h logged in 2023; move or delete them first" in error_of(
+        refused, "plan-start_year"
+    )
+    assert (
+        "the period 2024-2024 would leave out 1 budget in 2026, 2 allocation lines in 2025, "
+        "1 occurrence mark in 2025 and 1 occurrence mark in 2026; move or delete them first"
+    ) in error_of(refused, "plan-end_year")
+    assert counts(session) == before
+    assert (get(session, Plan, id=iclei).start_year, get(session, Plan, id=iclei).end_year) == (2023, 2026)
+    # Growing the period, or keeping every record inside it, is fine.
+    grown = admin.post(f"/admin/plans/{iclei}", data={**form, "start_year": "2023", "end_year": "2027"})
+    assert grown.status_code == 303
+
+
 def test_admin_adds_renames_and_reorders_pillars(admin, session, iclei):
     base = f"/admin/plans/{iclei}"
     assert admin.post(f"{base}/pillars", data={"name": "Partnerships"}).status_code == 303

@@ -18,6 +18,7 @@ from tracker.core.validation import MAX_HOURS_PER_ENTRY, Invalid
 from tracker.history.recording import require as require_history
 from tracker.hours.models import TimeEntry
 from tracker.hours.summary import require as require_summary
+from tracker.plans.admin import keeps_years
 from tracker.plans.editing import writable
 from tracker.plans.models import Action, Plan
 
@@ -116,3 +117,28 @@ def delete_entry(session: Session, entry: TimeEntry, *, version: int) -> None:
     expect_version(entry, version, "this time entry")
     session.delete(entry)
     flush(session, [entry], "this time entry")
+
+
+def _logged_outside(session: Session, plan: Plan, years: range) -> list[tuple[int, str]]:
+    """The hours logged on ``plan`` in years outside ``years``, by year, in words."""
+    year = sa.extract("year", TimeEntry.spent_on)
+    rows = session.execute(
+        sa.select(year, sa.func.sum(TimeEntry.hours))
+        .where(
+            TimeEntry.plan_id == plan.id,
+            sa.or_(
+                TimeEntry.spent_on < date(years.start, 1, 1),
+                TimeEntry.spent_on > date(years.stop - 1, 12, 31),
+            ),
+        )
+        .group_by(year)
+        .order_by(year)
+    ).all()
+    return [
+        (int(logged_in), f"{_shown(Decimal(hours))} logged in {int(logged_in)}") for logged_in, hours in rows
+    ]
+
+
+def init() -> None:
+    """A plan's period may not shrink past the hours logged in it."""
+    keeps_years(_logged_outside)

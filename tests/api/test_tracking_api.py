@@ -160,6 +160,7 @@ BAD_HOURS = [
     ({"date": "2025-03-14", "hours": -2}, "hours", "must be more than 0"),
     ({"date": "2025-03-14", "hours": 24.5}, "hours", "must be at most 24 in one entry"),
     ({"date": "2025-03-14", "hours": "two"}, "hours", "is not a number"),
+    ({"date": "2025-03-14", "hours": "1,500"}, "hours", "write 1500 or 1.5"),
     ({"date": "2025-03-14", "hours": 1e300}, "hours", "is far too large"),
     ({"date": "2025-03-14", "hours": 1.234}, "hours", "at most two decimals"),
     ({"date": "2025-02-30", "hours": 1}, "date", "is not a date that exists"),
@@ -178,6 +179,18 @@ def test_bad_hours_are_422_naming_the_field_and_nothing_is_written(
     response = client.post(f"/api/v1/actions/{webinar.id}/hours", headers=editor_token, json=body)
     assert response.status_code == 422, response.json
     assert message in response.json["errors"][field]
+    assert counts(session) == before
+
+
+def test_more_than_24_hours_in_a_day_is_422_naming_the_hours(client, session, editor_token):
+    webinar = action(session, "3.2.6")
+    url = f"/api/v1/actions/{webinar.id}/hours"
+    assert client.post(url, headers=editor_token, json={"date": "2025-03-14", "hours": 16}).status_code == 201
+    before = counts(session)
+    refused = client.post(url, headers=editor_token, json={"date": "2025-03-14", "hours": 9})
+    assert refused.status_code == 422
+    assert "already has 16.0 h logged on 2025-03-14" in refused.json["errors"]["hours"]
+    assert "at most 8.0 h more" in refused.json["errors"]["hours"]
     assert counts(session) == before
 
 

@@ -292,6 +292,24 @@ def test_any_period_may_be_given_and_a_bad_one_is_named(app, users, session, icl
     assert session.scalar(sa.select(sa.func.count()).select_from(Assessment)) == 1
 
 
+def test_an_assessment_period_outside_the_plans_years_is_refused(app, users, session, iclei):
+    editor = sign_in(app, users["editor"])
+    wide = editor.post(
+        f"/plans/{iclei}/assessments", data={"period_start": "1900-01-01", "period_end": "2100-12-31"}
+    )
+    page = wide.get_data(as_text=True)
+    assert wide.status_code == 422
+    assert "period_start: 1900-01-01 is outside the plan&#39;s period 2023-2026" in page
+    assert "period_end: 2100-12-31 is outside the plan&#39;s period 2023-2026" in page
+    early = editor.post(f"/plans/{iclei}/assessments", data={"year": "2023"})
+    assert early.status_code == 422
+    assert (
+        "year: 2023 covers 2022-2023, outside the plan&#39;s period 2023-2026: choose a year from 2024 to 2026"
+        in early.get_data(as_text=True)
+    )
+    assert session.scalar(sa.select(sa.func.count()).select_from(Assessment)) == 0
+
+
 BAD_SURVEYS = {
     "respondents": ("-3", "respondents: must be between 0 and 10,000,000"),
     "response_rate": ("120", "response_rate: must be between 0 and 100"),

@@ -76,9 +76,18 @@ class AssessmentTexts:
 
 
 def create_assessment(session: Session, plan: Plan, *, start: date, end: date, title: str = "") -> Assessment:
-    """A draft assessment of ``plan`` over ``start``..``end`` (any dates, the end not first)."""
+    """A draft assessment of ``plan`` over ``start``..``end``: any dates within the plan's years,
+    the end not first."""
     if end < start:
         raise Invalid({"period_end": f"{end.isoformat()} is before the start {start.isoformat()}"})
+    period = f"{plan.start_year}-{plan.end_year}"
+    outside = {
+        field: f"{day.isoformat()} is outside the plan's period {period}"
+        for field, day in (("period_start", start), ("period_end", end))
+        if day.year not in plan.years
+    }
+    if outside:
+        raise Invalid(outside)
     assessment = Assessment(
         plan_id=plan.id,
         title=title or default_title(start, end),

@@ -171,11 +171,19 @@ class NewAssessmentForm(FlaskForm):
     title = StringField()
 
 
-def read_period(errors: Errors, form: NewAssessmentForm) -> tuple[date | None, date | None]:
-    """Start and end dates, or the two calendar years ending in the assessment year."""
+def read_period(errors: Errors, form: NewAssessmentForm, plan) -> tuple[date | None, date | None]:
+    """Start and end dates, or the two calendar years ending in the assessment year (both within
+    the plan's years)."""
     start_text, end_text = (form.period_start.data or "").strip(), (form.period_end.data or "").strip()
     if not start_text and not end_text:
         year = errors.check("year", validation.year, form.year.data)
+        if year and not (plan.start_year < year <= plan.end_year):
+            errors.errors["year"] = (
+                f"{year} covers {year - 1}-{year}, outside the plan's period "
+                f"{plan.start_year}-{plan.end_year}: choose a year from {plan.start_year + 1} to "
+                f"{plan.end_year}, or give the first and last day"
+            )
+            return None, None
         return default_period(year) if year else (None, None)
     start = errors.check("period_start", validation.iso_date, start_text)
     end = errors.check("period_end", validation.iso_date, end_text)
@@ -198,7 +206,7 @@ def create(plan_id: int):
     plan = plan_or_404(plan_id)
     form = NewAssessmentForm()
     errors = Errors()
-    start, end = read_period(errors, form)
+    start, end = read_period(errors, form, plan)
     title = errors.check("title", validation.text, form.title.data, limit=validation.MAX_TITLE)
     errors.raise_any()
     assessment = create_assessment(db.session, plan, start=start, end=end, title=title)

@@ -61,6 +61,13 @@ def note_change(obj, note: str) -> None:
     session.info.setdefault("change_notes", {})[id(obj)] = note
 
 
+def record_unchanged(session: Session, obj, field: str, note: str) -> None:
+    """Keep ``note`` in the history for a change that changed nothing (the same status again):
+    a row whose before and after are the same value. Nothing else follows it (no listener)."""
+    value = _shown(field, getattr(obj, field))
+    session.add(_entry(session, obj, ChangeKind.UPDATED, field, value, value, note))
+
+
 def to_json(value) -> str | None:
     """Serialise a column value for the history: exact decimals as strings, enums by value."""
     if value is None:

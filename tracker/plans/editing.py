@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from tracker.core.concurrency import STALE, Conflict, claim, expect_version, flush
 from tracker.core.db import utcnow
 from tracker.core.validation import Invalid
-from tracker.history.recording import note_change
+from tracker.history.recording import note_change, record_unchanged
 from tracker.history.recording import require as require_history
 from tracker.plans.history import take_effect_on
 from tracker.plans.models import Action, Cadence, Occurrence, Pillar, Plan, PlannedHours, Status, StatusChange
@@ -66,7 +66,8 @@ def change_status(
     """Give ``action`` a new status with a note; ``False`` if it already had that status.
 
     ``as_of`` records a change that took effect on an earlier day (``today`` is then needed to
-    check it); without it the change takes effect the day it is recorded.
+    check it); without it the change takes effect the day it is recorded. A "change" to the
+    status it has changes nothing, but its note is kept in the history.
     """
     require_history()
     writable(action)
@@ -76,6 +77,9 @@ def change_status(
             raise ValueError("change_status needs today to check as_of")
         check_effective_day(session, action, as_of, today=today, field="as_of")
     if action.status is status:
+        if note:
+            record_unchanged(session, action, "status", note)
+            session.flush()
         return False
     action.status = status
     note_change(action, note)
@@ -108,6 +112,8 @@ def change_statuses(
             action.status = status
             note_change(action, note)
             changed.append(action)
+        elif note:
+            record_unchanged(session, action, "status", note)
     flush(session, actions, "one of the actions")
     return changed
 
@@ -182,6 +188,23 @@ def set_planned_hours(session: Session, action: Action, planned: dict[int, Decim
     return changed
 
 
+def check_timeline(plan: Plan, fields: ActionFields, *, saved_start: int | None = None) -> None:
+    """An action's years lie within its plan's period.
+
+    An action that began before the plan (ICLEI 3.2.1, "ongoing since 2022") keeps its start year
+    when it is edited; a start year can only be changed to one within the period.
+    """
+    years = plan.years
+    period = f"{plan.start_year}-{plan.end_year}"
+    errors = {}
+    if fields.start_year not in years and fields.start_year != saved_start:
+        errors["start_year"] = f"{fields.start_year} is outside the plan's period {period}"
+    if fields.end_year is not None and fields.end_year not in years:
+        errors["end_year"] = f"{fields.end_year} is outside the plan's period {period}"
+    if errors:
+        raise Invalid(errors)
+
+
 def update_action(
     session: Session,
     action: Action,
@@ -195,6 +218,7 @@ def update_action(
     writable(action)
     what = f"action {action.code}"
     expect_version(action, version, what)
+    check_timeline(action.pillar.plan, fields, saved_start=action.start_year)
     # No autoflush: all of it is written by the one guarded flush below.
     with session.no_autoflush:
         for name, value in vars(fields).items():
@@ -212,6 +236,7 @@ def add_action(
 ) -> Action:
     """Add an action to a pillar, with a code unique in its plan."""
     require_history()
+    check_timeline(pillar.plan, fields)
     taken = session.scalar(sa.select(Action.id).where(Action.plan_id == pillar.plan_id, Action.code == code))
     if taken is not None:
         raise Invalid({"code": f"{code} is already used in this plan"})

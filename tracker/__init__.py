@@ -22,12 +22,14 @@ def init_model_hooks() -> None:
     """
     from tracker import schema  # noqa: F401 - every model mapped before the hooks look at them
     from tracker.history import recording
+    from tracker.hours import services as hour_services
     from tracker.hours import summary
     from tracker.plans import history
 
     recording.init()
     history.init()
     summary.init()
+    hour_services.init()
 
 
 def create_app(test_config: dict | None = None, environ: dict[str, str] | None = None) -> Flask:

@@ -57,6 +57,42 @@ def test_change_a_status_with_a_note(client, session, editor_token):
     assert [h["at"] for h in history] == sorted(h["at"] for h in history)
 
 
+def test_a_status_change_as_of_a_past_day_is_in_the_history_with_both_dates(client, session, editor_token):
+    gep = action(session, "3.1.1")
+    response = client.post(
+        f"/api/v1/actions/{gep.id}/status",
+        headers=editor_token,
+        json={"status": "completed", "note": "Adopted", "version": gep.version, "as_of": "2025-09-15"},
+    )
+    assert response.status_code == 200 and response.json["status"] == "completed"
+    last = client.get(f"/api/v1/actions/{gep.id}/history", headers=editor_token).json[-1]
+    assert (last["field"], last["after"], last["effective_on"]) == ("status", "completed", "2025-09-15")
+    assert last["at"][:10] != "2025-09-15"  # recorded later, and both are kept
+
+
+@pytest.mark.parametrize(
+    ("as_of", "message"),
+    [
+        ("2026-11-24", "as_of: must not be after today (2026-11-23)"),
+        ("2027-01-01", "as_of: must be within the plan's period 2023-2026"),
+        ("2022-06-30", "as_of: must be within the plan's period 2023-2026"),
+        (20250915, "as_of: must be a date such as 2025-12-31"),
+        ("15/09/2025", "as_of: 15/09/2025 is not a date that exists (use YYYY-MM-DD)"),
+    ],
+)
+def test_a_bad_as_of_day_is_422_naming_the_field(client, session, editor_token, as_of, message):
+    gep = action(session, "3.1.1")
+    before = counts(session)
+    response = client.post(
+        f"/api/v1/actions/{gep.id}/status",
+        headers=editor_token,
+        json={"status": "completed", "note": "", "version": gep.version, "as_of": as_of},
+    )
+    assert response.status_code == 422
+    assert response.json["message"] == message and "as_of" in response.json["errors"]
+    assert counts(session) == before and action(session, "3.1.1").status.value == "ongoing"
+
+
 def test_a_stale_version_is_409_with_the_current_action(client, session, editor_token):
     gep = action(session, "3.1.1")
     first = client.post(
@@ -124,6 +160,7 @@ BAD_HOURS = [
     ({"date": "2025-03-14", "hours": -2}, "hours", "must be more than 0"),
     ({"date": "2025-03-14", "hours": 24.5}, "hours", "must be at most 24 in one entry"),
     ({"date": "2025-03-14", "hours": "two"}, "hours", "is not a number"),
+    ({"date": "2025-03-14", "hours": "1,500"}, "hours", "write 1500 or 1.5"),
     ({"date": "2025-03-14", "hours": 1e300}, "hours", "is far too large"),
     ({"date": "2025-03-14", "hours": 1.234}, "hours", "at most two decimals"),
     ({"date": "2025-02-30", "hours": 1}, "date", "is not a date that exists"),
@@ -142,6 +179,18 @@ def test_bad_hours_are_422_naming_the_field_and_nothing_is_written(
     response = client.post(f"/api/v1/actions/{webinar.id}/hours", headers=editor_token, json=body)
     assert response.status_code == 422, response.json
     assert message in response.json["errors"][field]
+    assert counts(session) == before
+
+
+def test_more_than_24_hours_in_a_day_is_422_naming_the_hours(client, session, editor_token):
+    webinar = action(session, "3.2.6")
+    url = f"/api/v1/actions/{webinar.id}/hours"
+    assert client.post(url, headers=editor_token, json={"date": "2025-03-14", "hours": 16}).status_code == 201
+    before = counts(session)
+    refused = client.post(url, headers=editor_token, json={"date": "2025-03-14", "hours": 9})
+    assert refused.status_code == 422
+    assert "already has 16.0 h logged on 2025-03-14" in refused.json["errors"]["hours"]
+    assert "at most 8.0 h more" in refused.json["errors"]["hours"]
     assert counts(session) == before
 
 

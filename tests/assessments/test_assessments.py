@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import json
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 
 from tests import factories as f
 from tests.conftest import PASSWORD
+from tests.pages import text
 from tests.workbooks.test_exports import typed
 from tracker.accounts.models import User
 from tracker.assessments.models import Assessment, SurveyIndicator
@@ -24,6 +26,7 @@ from tracker.assessments.report import publish as publish_assessment
 from tracker.core.concurrency import Conflict
 from tracker.core.validation import Invalid
 from tracker.history.recording import set_clock
+from tracker.plans.editing import change_status
 from tracker.plans.models import Action, Cadence, Plan, Status
 from tracker.workbooks.assessment_workbook import build_assessment_workbook
 from tracker.workbooks.cells import clean_text
@@ -130,6 +133,64 @@ def test_a_period_of_one_year_moves_the_start(session, history):
     assert [c["at"][:10] for c in figures["changes"]] == ["2025-05-01"]
 
 
+def test_a_change_recorded_later_as_of_a_day_in_the_period_counts_from_that_day(session, history):
+    plan = session.get(Plan, history)
+    late_news = session.scalar(sa.select(Action).where(Action.plan_id == plan.id, Action.code == "2.1"))
+    set_clock(session, at(2026, 3, 1))  # recorded after the period ended
+    change_status(
+        session,
+        late_news,
+        status=Status.ONGOING,
+        note="Started in December, told in March",
+        version=late_news.version,
+        as_of=date(2025, 12, 1),
+        today=TODAY,
+    )
+    set_clock(session, None)
+    session.commit()
+    figures = period_figures(session, plan, date(2024, 1, 1), date(2025, 12, 31), TODAY)
+    row = {row["code"]: row for row in figures["actions"]}["2.1"]
+    assert (row["status_start"], row["status_end"], row["started"]) == (None, "ongoing", True)
+    assert [(c["effective_on"], c["at"][:10], c["code"]) for c in figures["changes"]][-1] == (
+        "2025-12-01",
+        "2026-03-01",
+        "2.1",
+    )
+
+
+def seeded_rows(session, iclei, start, end):
+    figures = period_figures(session, session.get(Plan, iclei), start, end, TODAY)
+    return figures, {row["code"]: row for row in figures["actions"]}
+
+
+def test_the_seeded_plan_has_its_baseline_in_a_2024_2025_report(session, iclei):
+    figures, rows = seeded_rows(session, iclei, date(2024, 1, 1), date(2025, 12, 31))
+    assert len(rows) == 17
+    assert (rows["3.3.1"]["status_start"], rows["3.3.1"]["status_end"]) == ("completed", "completed")
+    assert not rows["3.3.1"]["completed"]  # "completed in 2023": before the period
+    assert (rows["3.1.2"]["status_start"], rows["3.1.2"]["status_end"]) == ("ongoing", "ongoing")
+    assert not rows["3.1.2"]["started"]
+    # Started in 2024-2025, as the wording says: "since 2024", "since 2025", completed in 2025,
+    # the surveys and reports every two years from 2025.
+    assert sorted(code for code, row in rows.items() if row["started"]) == [
+        "3.1.4",
+        "3.1.5",
+        "3.2.2",
+        "3.2.3",
+        "3.4.1",
+        "3.4.2",
+    ]
+    assert sorted(code for code, row in rows.items() if row["completed"]) == ["3.2.2"]
+    assert figures["summary"]["status_start"] == {"completed": 1, "ongoing": 5, "upcoming": 5}
+    assert sum(row["status_start"] is None for row in rows.values()) == 6
+
+
+def test_a_2023_report_of_the_seeded_plan_shows_3_3_1_completed_in_it(session, iclei):
+    _figures, rows = seeded_rows(session, iclei, date(2023, 1, 1), date(2023, 12, 31))
+    assert rows["3.3.1"]["completed"] and rows["3.3.1"]["status_start"] is None
+    assert "3.1.4" not in rows  # "ongoing since 2024": not yet in the tracker in 2023
+
+
 # Pages -----------------------------------------------------------------------------------------
 
 
@@ -143,6 +204,24 @@ def new_draft(client, plan_id, **form):
     response = client.post(f"/plans/{plan_id}/assessments", data=form or {"year": "2025"})
     assert response.status_code == 303, response.get_data(as_text=True)
     return int(response.location.split("/")[2])
+
+
+def action_row(page: str, code: str) -> list[str]:
+    """The report's row of an action, cell by cell, as text."""
+    row = re.search(rf"<tr>\s*<td>{re.escape(code)}</td>(.*?)</tr>", page, re.S).group(1)
+    cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cell)).strip() for cell in cells]
+
+
+def test_the_2024_2025_report_page_of_the_seeded_plan_starts_from_the_plan_s_baseline(app, users, iclei):
+    editor = sign_in(app, users["editor"])
+    page = editor.get(f"/assessments/{new_draft(editor, iclei)}").get_data(as_text=True)
+    # Title, status at the start, at the end, what happened in the period.
+    assert action_row(page, "3.3.1")[1:] == ["✔ completed", "✔ completed", ""]
+    assert action_row(page, "3.1.2")[1:] == ["◐ ongoing", "◐ ongoing", ""]
+    assert action_row(page, "3.1.4")[1:] == ["not yet in the tracker", "◐ ongoing", "started"]
+    summary = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "1 completed in the period" in summary and "6 started in the period" in summary
 
 
 SURVEY = {
@@ -215,6 +294,24 @@ def test_any_period_may_be_given_and_a_bad_one_is_named(app, users, session, icl
     assert session.scalar(sa.select(sa.func.count()).select_from(Assessment)) == 1
 
 
+def test_an_assessment_period_outside_the_plans_years_is_refused(app, users, session, iclei):
+    editor = sign_in(app, users["editor"])
+    wide = editor.post(
+        f"/plans/{iclei}/assessments", data={"period_start": "1900-01-01", "period_end": "2100-12-31"}
+    )
+    page = wide.get_data(as_text=True)
+    assert wide.status_code == 422
+    assert "period_start: 1900-01-01 is outside the plan&#39;s period 2023-2026" in page
+    assert "period_end: 2100-12-31 is outside the plan&#39;s period 2023-2026" in page
+    early = editor.post(f"/plans/{iclei}/assessments", data={"year": "2023"})
+    assert early.status_code == 422
+    assert (
+        "year: 2023 covers 2022-2023, outside the plan&#39;s period 2023-2026: choose a year from 2024 to 2026"
+        in early.get_data(as_text=True)
+    )
+    assert session.scalar(sa.select(sa.func.count()).select_from(Assessment)) == 0
+
+
 BAD_SURVEYS = {
     "respondents": ("-3", "respondents: must be between 0 and 10,000,000"),
     "response_rate": ("120", "response_rate: must be between 0 and 100"),
@@ -249,8 +346,11 @@ def test_a_stale_draft_is_refused(app, users, session, iclei):
 
 
 def publish(client, session, assessment_id):
+    """Publish, confirming when the period has not ended yet."""
     version = session.get(Assessment, assessment_id).version
-    response = client.post(f"/assessments/{assessment_id}/publish", data={"version": version})
+    response = client.post(
+        f"/assessments/{assessment_id}/publish", data={"version": version, "confirm": "true"}
+    )
     assert response.status_code == 303
     session.expire_all()
     return session.get(Assessment, assessment_id)
@@ -294,6 +394,49 @@ def test_a_published_report_is_frozen_byte_for_byte_when_the_plan_changes(app, u
     assert edit.status_code == 409 and "published and frozen" in edit.get_data(as_text=True)
     again = editor.post(f"/assessments/{assessment_id}/publish", data={"version": published.version})
     assert again.status_code == 409 and "published and frozen" in again.get_data(as_text=True)
+
+
+def test_publishing_before_the_period_ends_asks_first_and_the_report_says_so(app, users, session, iclei):
+    editor = sign_in(app, users["editor"])
+    assessment_id = new_draft(editor, iclei, year="2026")  # 2025-01-01 to 2026-12-31; today 2026-11-23
+    version = session.get(Assessment, assessment_id).version
+    asked = editor.post(f"/assessments/{assessment_id}/publish", data={"version": version})
+    assert asked.status_code == 200
+    page = asked.get_data(as_text=True)
+    assert "runs from 2025-01-01 to 2026-12-31, and today is 2026-11-23: it has not ended yet" in page
+    assert 'name="confirm" value="true"' in page and f'name="version" value="{version}"' in page
+    session.expire_all()
+    assert not session.get(Assessment, assessment_id).published
+    assert not (Path(app.config["REPORTS_DIR"])).exists() or not any(
+        Path(app.config["REPORTS_DIR"]).rglob("*")
+    )
+
+    published = publish(editor, session, assessment_id)
+    frozen = json.loads((Path(app.config["REPORTS_DIR"]) / published.report_dir / "report.json").read_text())
+    assert frozen["published"]["period_ended"] is False and frozen["as_of"] == "2026-11-23"
+    report = text(editor.get(f"/assessments/{assessment_id}"))
+    assert (
+        "Published before its period ended (on 2026-12-31): its figures are as of 2026-11-23 "
+        "and leave out the rest of the period." in report
+    )
+    book = openpyxl.load_workbook(io.BytesIO(editor.get(f"/assessments/{assessment_id}/report.xlsx").data))
+    summary = {row[0]: row[1] for row in sheet_rows(book, "Summary") if row[0]}
+    assert summary["Published before the period ended"] == "yes"
+
+
+def test_a_report_whose_period_has_ended_is_published_at_once_and_says_nothing_more(
+    app, users, session, iclei
+):
+    editor = sign_in(app, users["editor"])
+    assessment_id = new_draft(editor, iclei)  # 2024-2025
+    version = session.get(Assessment, assessment_id).version
+    response = editor.post(f"/assessments/{assessment_id}/publish", data={"version": version})
+    assert response.status_code == 303
+    session.expire_all()
+    published = session.get(Assessment, assessment_id)
+    frozen = json.loads((Path(app.config["REPORTS_DIR"]) / published.report_dir / "report.json").read_text())
+    assert frozen["published"]["period_ended"] is True
+    assert "before its period ended" not in text(editor.get(f"/assessments/{assessment_id}"))
 
 
 def test_publishing_second_in_a_race_is_refused_and_leaves_no_files(app, users, session, iclei, database_url):

@@ -1,5 +1,6 @@
 """The ICLEI seed reads as the document does; bad seed files load nothing."""
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from tracker.cli.seeding import ICLEI_SEED, SeedError, load_plan, read_seed
 from tracker.history.models import HistoryEntry
 from tracker.hours.models import TimeEntry
 from tracker.hours.rollup import hour_rollup
-from tracker.plans.models import Action, AllocationLine, Plan
+from tracker.plans.models import Action, AllocationLine, Plan, StatusChange
 
 # The status of each action as derived from the plan's timeline wording (see seed/iclei.toml).
 EXPECTED = {
@@ -172,6 +173,47 @@ def test_running_the_seed_twice_duplicates_nothing_and_keeps_edits(session, icle
     assert session.get(Action, action.id).title == "Internal collaboration across secretariats"
 
 
+# The day each status took effect, from the timeline wording (seed/iclei.toml, [source.date_rule]).
+EFFECTIVE = {
+    "3.1.1": "2023-01-01",  # undated: the plan's start
+    "3.1.2": "2023-01-01",  # "ongoing since 2023"
+    "3.1.4": "2024-01-01",  # "ongoing since 2024"
+    "3.1.6": "2023-01-01",  # upcoming, undated
+    "3.2.1": "2023-01-01",  # "ongoing since 2022": not before the plan's start
+    "3.2.2": "2025-07-01",  # "completed in 2025": not after the publication
+    "3.2.3": "2025-01-01",  # "ongoing since 2025"
+    "3.3.1": "2023-12-31",  # "completed in 2023"
+    "3.4.2": "2025-01-01",  # "every two years starting from 2025"
+}
+
+
+def effective_days(session) -> dict[str, str]:
+    rows = session.execute(
+        sa.select(Action.code, StatusChange.effective_on, StatusChange.at).join(
+            StatusChange, StatusChange.action_id == Action.id
+        )
+    ).all()
+    assert all(at.date() == date(2025, 7, 1) for _code, _day, at in rows)  # recorded at publication
+    return {code: day.isoformat() for code, day, _at in rows}
+
+
+def test_each_status_takes_effect_on_the_day_the_plan_s_wording_dates_it(session, iclei):
+    days = effective_days(session)
+    assert len(days) == 17
+    assert {code: days[code] for code in EFFECTIVE} == EFFECTIVE
+    assert all(day <= "2025-07-01" for day in days.values())
+    load_plan(session)  # twice: still one status record an action, with the same days
+    session.commit()
+    assert session.scalar(sa.select(sa.func.count()).select_from(StatusChange)) == 17
+    assert effective_days(session) == days
+
+
+def test_the_seed_file_says_how_each_status_was_dated():
+    text = ICLEI_SEED.read_text()
+    assert "[source.date_rule]" in text
+    assert text.count("effective_on = ") == 17 and text.count("# Took effect: ") == 17
+
+
 def broken_seed(tmp_path, old, new) -> Path:
     text = ICLEI_SEED.read_text()
     assert old in text
@@ -194,8 +236,8 @@ def broken_seed(tmp_path, old, new) -> Path:
             "action 3.2.6: field 'cadence': 'monthly' is not one of",
         ),
         (
-            'start_year = 2026\nend_year = 2026\ncadence = "once"\nstatus = "upcoming"\nstatus_reason = "Rule 4: planned for 2026, after publication."\nresources_text = "graphic design',
-            'start_year = 2026\nend_year = 2024\ncadence = "once"\nstatus = "upcoming"\nstatus_reason = "Rule 4: planned for 2026, after publication."\nresources_text = "graphic design',
+            'start_year = 2026\nend_year = 2026\ncadence = "once"\nstatus = "upcoming"\nstatus_reason = "Rule 4: planned for 2026, after publication."',
+            'start_year = 2026\nend_year = 2024\ncadence = "once"\nstatus = "upcoming"\nstatus_reason = "Rule 4: planned for 2026, after publication."',
             "action 3.2.4: field 'end_year': 2024 is before the start year 2026",
         ),
         ('code = "3.1.5"', 'code = "3.1.4"', "action 3.1.4: field 'code': 3.1.4 is listed twice"),
@@ -206,6 +248,21 @@ def broken_seed(tmp_path, old, new) -> Path:
             "action 3.3.2: field 'pillar': 9 is not one of the plan's pillars",
         ),
         ('hours = "250"', 'hours = "lots"', "field 'hours': 'lots' is not a number of hours"),
+        (
+            "effective_on = 2023-12-31",
+            "effective_on = 2022-12-31",
+            "action 3.3.1: field 'effective_on': 2022-12-31 is outside the plan's period 2023-2026",
+        ),
+        (
+            "effective_on = 2023-12-31",
+            "effective_on = 2025-07-02",
+            "action 3.3.1: field 'effective_on': 2025-07-02 is after the statuses were published (2025-07-01)",
+        ),
+        (
+            "effective_on = 2023-12-31",
+            'effective_on = "2023"',
+            "action 3.3.1: field 'effective_on': '2023' is not a date such as 2023-12-31 (unquoted)",
+        ),
     ],
 )
 def test_a_bad_seed_file_names_the_file_action_and_field(tmp_path, old, new, expected):

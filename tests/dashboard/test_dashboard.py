@@ -34,7 +34,10 @@ def test_the_seeded_plan_at_a_glance(viewer, iclei):
     assert "1 Organisational actions 0 5 2 3 7" in page
     assert "All pillars 2 10 5 6 17" in page
     assert "2025 350.0 h 0.0 h 0.0 h 350.0 h" in page and "2024 0.0 h 0.0 h 0.0 h 0.0 h" in page
-    assert "3.2.6 ICLEI member webinar ◐ ongoing : The 2023 occurrence is not done." in page
+    assert (
+        "3.2.6 ICLEI member webinar ◐ ongoing : The 2023, 2024 and 2025 occurrences are not marked done."
+        in page
+    )
     assert "3.4.1 ICLEI Gender Assessment Surveys : ✔ done" in page  # due in 2025, done
 
 
@@ -64,12 +67,57 @@ def test_the_dashboard_and_the_api_show_the_same_figures(viewer, iclei, session,
     assert total == "Total 350.0 h 265.5 h 49.75 h 300.25 h"
     assert total + " over-allocated" in page
     assert (
-        "Over-allocated: implementation has 265.5 h planned and 19.75 h logged against 250.0 h allocated."
+        "Over-allocated: Development/Implementation of the action plan: 265.5 h planned against 250.0 h "
+        "allocated, 15.5 h more than allocated; 19.75 h logged so far, so 230.25 h of the allocation remain."
         in page
     )
     for row in api["by_pillar"]:
         assert f"{row['pillar']} {hours(row['planned'])} {hours(row['logged'])}" in page
     assert f"2025 350.0 h {hours(api['planned'])} {hours(api['logged']['total'])}" in page
+
+
+def test_over_allocation_is_said_with_the_figures_of_the_table(viewer, iclei, session, users):
+    """Planned over the allocation while hours remain, and management logged over its allocation:
+    the sentence gives the table's figures, and never a planned figure for management ("—")."""
+    plan = session.get(Plan, iclei)
+    editor = session.scalar(sa.select(User).where(User.email == users["editor"]))
+    guidelines = session.scalar(sa.select(Action).where(Action.code == "3.2.3"))
+    f.budget(session, guidelines, 2025, "335")
+    f.log(session, plan, editor, date(2025, 2, 3), "20", guidelines)
+    for day in range(1, 8):
+        f.log(session, plan, editor, date(2025, 3, day), "20", guidelines if day < 8 else None)
+    for day in range(1, 6):
+        f.log(session, plan, editor, date(2025, 4, day), "24", None)
+    session.commit()
+    page = text(viewer.get(f"/plans/{iclei}/dashboard?year=2025"))
+    assert "Overall management 100.0 h — 120.0 h -20.0 h over-allocated" in page
+    assert (
+        "Development/Implementation of the action plan 250.0 h 335.0 h 160.0 h 90.0 h over-allocated" in page
+    )
+    sentence = (
+        "Over-allocated: Overall management: 120.0 h logged against 100.0 h allocated, 20.0 h more than "
+        "allocated. Development/Implementation of the action plan: 335.0 h planned against 250.0 h "
+        "allocated, 85.0 h more than allocated; 160.0 h logged so far, so 90.0 h of the allocation remain."
+    )
+    assert sentence in page
+    assert "0.0 h planned" not in page
+    # The plan page shows the same table, and says the same.
+    assert sentence in text(viewer.get(f"/plans/{iclei}?year=2025"))
+
+
+def test_a_completed_action_that_is_late_says_why(viewer, iclei, session):
+    """Completed beside late reads as one fact wherever late is shown."""
+    webinar = session.scalar(sa.select(Action).where(Action.code == "3.2.6"))
+    webinar.status = Status.COMPLETED
+    session.commit()
+    why = "Completed; the 2023, 2024 and 2025 occurrences are not marked done."
+    action_page = text(viewer.get(f"/actions/{webinar.id}"))
+    assert f"Status: ✔ completed ⚠ late {why}" in action_page
+    listed = text(viewer.get(f"/plans/{iclei}/actions?late=1"))
+    assert f"✔ completed ⚠ late {why}" in listed
+    assert f"3.2.6 ICLEI member webinar ✔ completed ⚠ late {why}" in text(viewer.get(f"/plans/{iclei}"))
+    dashboard = text(viewer.get(f"/plans/{iclei}/dashboard?year=2025"))
+    assert f"3.2.6 ICLEI member webinar ✔ completed : {why}" in dashboard
 
 
 def chart_urls(client, plan_id):

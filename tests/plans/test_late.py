@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from tracker.plans.late import Lateness, LateReason, is_late, late_reasons
+from tracker.plans.late import Lateness, LateReason, is_late, late_reasons, why_late
 from tracker.plans.models import Status
 from tracker.plans.timeline import OccurrenceState
 
@@ -55,3 +55,32 @@ def test_a_past_occurrence_not_done_is_late_and_this_years_is_not_yet():
 def test_every_past_occurrence_done_is_on_time():
     occurrences = [OccurrenceState(2025, True), OccurrenceState(2026, False)]
     assert not is_late(Status.ONGOING, 2025, None, occurrences, NOV_2026)
+
+
+LATE = Lateness  # shorter in the table below
+
+
+@pytest.mark.parametrize(
+    ("status", "reasons", "words"),
+    [
+        (
+            Status.COMPLETED,
+            [LATE(LateReason.OCCURRENCE_MISSED, 2025)],
+            "Completed; the 2025 occurrence is not marked done.",
+        ),
+        (
+            Status.ONGOING,
+            [LATE(LateReason.OCCURRENCE_MISSED, 2023), LATE(LateReason.OCCURRENCE_MISSED, 2024)],
+            "The 2023 and 2024 occurrences are not marked done.",
+        ),
+        (
+            Status.UPCOMING,
+            [LATE(LateReason.END_YEAR_PASSED, 2025), LATE(LateReason.NOT_STARTED, 2024)],
+            "Its end year, 2025, has passed and it is not completed; "
+            "it was to start in 2024 and is still upcoming.",
+        ),
+        (Status.ONGOING, [], ""),
+    ],
+)
+def test_why_late_is_said_in_words_once_for_every_page(status, reasons, words):
+    assert why_late(status, reasons) == words

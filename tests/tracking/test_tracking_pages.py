@@ -188,6 +188,95 @@ def test_change_status_with_a_note_on_the_action_page(editor, session):
     assert "Editor Person: changed status from “ongoing” to “completed” Adopted" in page
 
 
+def test_a_status_change_recorded_as_of_a_past_day_shows_both_dates(editor, session):
+    gep = get(session, Action, code="3.1.1")
+    form = editor.get(f"/actions/{gep.id}").get_data(as_text=True)
+    assert 'name="as_of" type="date" value="2026-11-23"' in form  # today unless changed
+    response = editor.post(
+        f"/actions/{gep.id}/status",
+        data={
+            "status": "completed",
+            "note": "Adopted in September",
+            "as_of": "2025-09-15",
+            "version": gep.version,
+        },
+    )
+    assert response.status_code == 303
+    page = text(editor.get(response.location))
+    assert re.search(
+        r"Took effect on 2025-09-15, recorded at 20\d\d-\d\d-\d\d \d\d:\d\d UTC by Editor Person: "
+        r"changed status from “ongoing” to “completed” Adopted in September",
+        page,
+    )
+    change = get(session, StatusChange, action_id=gep.id, to_status=Status.COMPLETED)
+    assert change.effective_on == date(2025, 9, 15)
+
+
+def test_a_status_change_as_of_today_takes_effect_when_it_is_recorded(editor, session):
+    gep = get(session, Action, code="3.1.1")
+    data = {"status": "completed", "note": "", "as_of": "2026-11-23", "version": gep.version}
+    assert editor.post(f"/actions/{gep.id}/status", data=data).status_code == 303
+    change = get(session, StatusChange, action_id=gep.id, to_status=Status.COMPLETED)
+    assert change.effective_on == change.at.date()
+    assert "Took effect on" not in text(editor.get(f"/actions/{gep.id}")).split("changed status")[-1]
+
+
+@pytest.mark.parametrize(
+    ("as_of", "message"),
+    [
+        ("2026-11-24", "must not be after today (2026-11-23)"),
+        ("2022-12-31", "must be within the plan&#39;s period 2023-2026"),
+        ("2025-02-30", "2025-02-30 is not a date that exists (use YYYY-MM-DD)"),
+        ("soon", "soon is not a date that exists (use YYYY-MM-DD)"),
+    ],
+)
+def test_a_bad_day_for_a_status_change_is_422_next_to_its_field(editor, session, as_of, message):
+    gep = get(session, Action, code="3.1.1")
+    before = counts(session)
+    response = editor.post(
+        f"/actions/{gep.id}/status",
+        data={"status": "completed", "note": "Kept", "as_of": as_of, "version": gep.version},
+    )
+    assert response.status_code == 422
+    assert error_of(response, "as_of") == message
+    page = response.get_data(as_text=True)
+    assert '<label for="as_of">Took effect on</label>' in page and "Kept</textarea>" in page
+    assert counts(session) == before and get(session, Action, code="3.1.1").status is Status.ONGOING
+
+
+def test_a_status_change_may_not_take_effect_before_the_one_before_it(editor, session):
+    gep = get(session, Action, code="3.1.1")
+    data = {"status": "completed", "note": "", "as_of": "2025-09-15", "version": gep.version}
+    assert editor.post(f"/actions/{gep.id}/status", data=data).status_code == 303
+    gep = get(session, Action, code="3.1.1")
+    data = {"status": "ongoing", "note": "", "as_of": "2025-09-14", "version": gep.version}
+    response = editor.post(f"/actions/{gep.id}/status", data=data)
+    assert response.status_code == 422
+    assert error_of(response, "as_of") == (
+        "must not be before 2025-09-15, when the previous status change of 3.1.1 took effect"
+    )
+
+
+def test_a_change_to_the_same_status_says_so_and_keeps_the_note(editor, session):
+    gep = get(session, Action, code="3.1.2")
+    assert gep.status is Status.ONGOING
+    version = gep.version
+    response = editor.post(
+        f"/actions/{gep.id}/status",
+        data={"status": "ongoing", "note": "Reviewed at the plenary", "version": version},
+    )
+    assert response.status_code == 303
+    page = text(editor.get(response.location))
+    assert "3.1.2 is already ongoing; your note is kept in its history." in page
+    assert "Editor Person: kept the status “ongoing” (no change) Reviewed at the plenary" in page
+    gep = get(session, Action, code="3.1.2")
+    assert (gep.status, gep.version) == (Status.ONGOING, version)
+    silent = editor.post(
+        f"/actions/{gep.id}/status", data={"status": "ongoing", "note": "", "version": version}
+    )
+    assert "3.1.2 is already ongoing; nothing changed." in text(editor.get(silent.location))
+
+
 def test_a_stale_status_form_is_409_and_keeps_the_input(editor, session):
     gep = get(session, Action, code="3.1.1")
     seen = gep.version
@@ -298,6 +387,38 @@ def test_only_the_owner_or_an_admin_changes_an_entry(app, client, auth, users, s
     assert client.post(f"/hours/{entry.id}/delete", data={"version": entry.version}).status_code == 303
 
 
+def test_one_person_logs_at_most_24_hours_in_one_day(editor, iclei, session):
+    webinar = get(session, Action, code="3.2.6")
+
+    def log(hours, target="management", day="2025-03-14"):
+        data = {"spent_on": day, "hours": hours, "target": target, "note": ""}
+        return editor.post(f"/plans/{iclei}/hours/new", data=data)
+
+    assert log("20").status_code == 303
+    before = counts(session)
+    refused = log("5", str(webinar.id))
+    assert refused.status_code == 422
+    assert (
+        "Editor Person already has 20.0 h logged on 2025-03-14; a day has 24 h, "
+        "so at most 4.0 h more can be logged that day"
+    ) in error_of(refused, "hours")
+    assert counts(session) == before
+    assert log("4", str(webinar.id)).status_code == 303
+    assert log("3", day="2025-03-15").status_code == 303  # another day is another 24 h
+    # A correction counts the person's other entries of the day, not itself.
+    entry = get(session, TimeEntry, action_id=webinar.id)
+    correct = {"spent_on": "2025-03-14", "target": str(webinar.id), "note": "", "version": entry.version}
+    too_much = editor.post(f"/hours/{entry.id}/edit", data={**correct, "hours": "4.5"})
+    assert too_much.status_code == 422
+    assert "already has 20.0 h logged on 2025-03-14" in error_of(too_much, "hours")
+    assert editor.post(f"/hours/{entry.id}/edit", data={**correct, "hours": "3.5"}).status_code == 303
+    moved = get(session, TimeEntry, action_id=webinar.id)
+    day_16 = {**correct, "spent_on": "2025-03-15", "hours": "21.5", "version": moved.version}
+    assert "already has 3.0 h logged on 2025-03-15" in error_of(
+        editor.post(f"/hours/{entry.id}/edit", data=day_16), "hours"
+    )
+
+
 BAD_ENTRIES = [
     ({"hours": "0"}, "hours", "must be more than 0"),
     ({"hours": "-1"}, "hours", "must be more than 0"),
@@ -345,6 +466,11 @@ def action_form(action: Action, **change):
         "planned_2026": "",
         "version": action.version,
     }
+    budgets = {row.year: str(row.hours) for row in action.planned_hours}
+    for year in (2023, 2024, 2025, 2026):
+        data[f"planned_{year}"] = budgets.get(year, "")
+    # What the form started from, as the page sends it back (the conflict page compares with it).
+    data.update({f"original_{name}": value for name, value in list(data.items()) if name != "version"})
     data.update(change)
     return data
 
@@ -388,19 +514,66 @@ def test_a_budget_only_edit_still_guards_the_version(editor, session):
 
 def test_a_stale_edit_shows_theirs_beside_yours_and_keeps_yours(editor, session):
     action = get(session, Action, code="3.1.4")
-    seen = action.version
+    seen = action_form(action)
     action.title = "Their new title"
     session.commit()
     before = counts(session)
-    response = editor.post(
-        f"/actions/{action.id}/edit", data=action_form(action, title="My new title", version=seen)
-    )
+    response = editor.post(f"/actions/{action.id}/edit", data={**seen, "title": "My new title"})
     assert response.status_code == 409
     page = text(response)
     assert "Someone else saved this action while you were editing" in page
-    assert "Title Their new title My new title" in page
+    assert "Title Internal collaboration Their new title My new title" in page
     assert 'value="My new title"' in response.get_data(as_text=True)
     assert counts(session) == before
+
+
+def test_a_stale_edit_keeps_their_changes_and_adds_only_yours(client, editor, app, users, session):
+    """A saves the title and a 2025 budget; B, from the older version, changes the description
+    and the 2026 budget. B's 409 page holds A's title and budget with B's changes on top, shows
+    both side by side, and saving it keeps both people's work."""
+    action = get(session, Action, code="3.1.4")
+    started = action_form(action)  # B opens the form
+    other = app.test_client()
+    other.post("/signin", data={"email": users["admin"], "password": "correct horse battery staple"})
+    a_saved = other.post(
+        f"/actions/{action.id}/edit",
+        data=action_form(action, title="Their title", planned_2025="40"),
+    )
+    assert a_saved.status_code == 303
+
+    stale = editor.post(
+        f"/actions/{action.id}/edit",
+        data={**started, "description": "My description", "planned_2026": "12,5"},
+    )
+    assert stale.status_code == 409
+    html, page = stale.get_data(as_text=True), text(stale)
+    assert 'value="Their title"' in html and 'value="My description"' not in html
+    assert re.search(r'id="description"[^>]*>\s*My description</textarea>', html)
+    assert 'name="planned_2025" value="40.00"' in html and 'name="planned_2026" value="12,5"' in html
+    assert "Title Internal collaboration Their title not changed by you" in page
+    assert f"Description {' '.join(started['description'].split())} " in page
+    assert "My description Planned hours 2025 — 40.00 not changed by you" in page
+    assert "Planned hours 2026 — — 12,5" in page
+    current = get(session, Action, code="3.1.4")
+    assert f'name="version" type="hidden" value="{current.version}"' in html
+
+    # B saves the page as it came back: the form's fields, the new version and starting values.
+    form = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html))
+    form.update(dict(re.findall(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html)))
+    form.update(dict(re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>\s*([^<]*)</textarea>', html)))
+    form.update(cadence=current.cadence.value, version=str(current.version))
+    saved = editor.post(
+        f"/actions/{action.id}/edit", data={k: v.replace("&#39;", "'") for k, v in form.items()}
+    )
+    assert saved.status_code == 303, text(saved)[-400:]
+    action = get(session, Action, code="3.1.4")
+    assert (action.title, action.description) == ("Their title", "My description")
+    assert {p.year: p.hours for p in action.planned_hours} == {2025: Decimal("40.00"), 2026: Decimal("12.50")}
+    history = text(editor.get(f"/actions/{action.id}"))
+    assert "changed title from “Internal collaboration” to “Their title”" in history
+    assert "to “Internal collaboration”" not in history
+    assert "changed description from" in history and "to “My description”" in history
+    assert "set the 2026 budget to 12.5 h" in history
 
 
 BAD_ACTIONS = [
@@ -409,9 +582,15 @@ BAD_ACTIONS = [
     ({"description": "x" * 20_001}, "description", "must be at most 20,000 characters"),
     ({"start_year": "2026", "end_year": "2024"}, "end_year", "2024 is before the start year 2026"),
     ({"start_year": "soon"}, "start_year", "soon is not a year"),
+    ({"start_year": "1900"}, "start_year", "1900 is outside the plan&#39;s period 2023-2026"),
+    ({"end_year": "2100"}, "end_year", "2100 is outside the plan&#39;s period 2023-2026"),
     ({"cadence": "monthly"}, "cadence", "Not a valid choice"),
     ({"planned_2025": "-5"}, "planned_2025", "must be 0 or more"),
     ({"planned_2025": "ten"}, "planned_2025", "is not a number"),
+    ({"planned_2025": "1,500"}, "planned_2025", "write 1500 or 1.5, without thousands separators"),
+    ({"planned_2025": "1.500"}, "planned_2025", "write 1500 or 1.5, without thousands separators"),
+    ({"planned_2025": "1_0"}, "planned_2025", "is not a number: write digits"),
+    ({"planned_2025": "１２"}, "planned_2025", "type the digits 0-9"),
     ({"resources_amount": "100", "resources_currency": "euro"}, "resources_currency", "three-letter code"),
     ({"version": ""}, "version", None),
 ]
@@ -429,6 +608,37 @@ def test_bad_action_input_is_422_and_nothing_is_written(editor, session, change,
         assert "version: is missing" in text(response)
     assert counts(session) == before
     assert get(session, Action, code="3.1.4").title == "Internal collaboration"
+
+
+def test_an_action_that_began_before_the_plan_keeps_its_start_year(editor, session):
+    """ICLEI 3.2.1 is "ongoing since 2022", before the 2023-2026 plan: editing it keeps 2022,
+    but nobody can move a start year outside the period."""
+    contact = get(session, Action, code="3.2.1")
+    assert contact.start_year == 2022
+    kept = editor.post(f"/actions/{contact.id}/edit", data=action_form(contact, title="Staff contact"))
+    assert kept.status_code == 303
+    contact = get(session, Action, code="3.2.1")
+    moved = editor.post(f"/actions/{contact.id}/edit", data=action_form(contact, start_year="2021"))
+    assert moved.status_code == 422
+    assert "2021 is outside the plan&#39;s period 2023-2026" in error_of(moved, "start_year")
+
+
+def test_a_new_action_outside_the_plans_period_is_refused(editor, session, iclei):
+    pillar = get(session, Pillar, plan_id=iclei, position=2)
+    before = counts(session)
+    response = editor.post(
+        f"/pillars/{pillar.id}/actions/new",
+        data={
+            "code": "3.2.9",
+            "title": "Far future",
+            "start_year": "2100",
+            "cadence": "once",
+            "status": "upcoming",
+        },
+    )
+    assert response.status_code == 422
+    assert "2100 is outside the plan&#39;s period 2023-2026" in error_of(response, "start_year")
+    assert counts(session) == before
 
 
 def test_add_an_action_to_a_pillar(editor, session, iclei):
@@ -500,6 +710,35 @@ def test_admin_creates_a_plan_and_refuses_a_bad_period(admin, session):
     )
     assert good.status_code == 303
     assert get(session, Plan, title="GAP 2027-2030").organisation.name == "ICLEI European Secretariat"
+
+
+def test_a_plans_period_cannot_shrink_past_what_is_recorded_in_it(admin, session, iclei, users):
+    """Logged hours, budgets, allocation lines and occurrence marks outside the new period would
+    vanish from every view: refused, naming the side of the period and what would be lost."""
+    plan = session.get(Plan, iclei)
+    editor = session.scalar(sa.select(User).where(User.email == users["editor"]))
+    webinar = get(session, Action, code="3.2.6")
+    f.log(session, plan, editor, date(2023, 5, 2), "7.5", webinar)
+    f.log(session, plan, editor, date(2023, 6, 2), "1", None)
+    f.budget(session, webinar, 2026, "10")
+    session.add(Occurrence(action=webinar, year=2026, done=True, note=""))
+    session.commit()
+    before, version = counts(session), plan.version
+    form = {"title": plan.title, "start_year": "2024", "end_year": "2024", "version": version}
+    refused = admin.post(f"/admin/plans/{iclei}", data=form)
+    assert refused.status_code == 422
+    assert "the period 2024-2024 would leave out 8.5 h logged in 2023; move or delete them first" in error_of(
+        refused, "plan-start_year"
+    )
+    assert (
+        "the period 2024-2024 would leave out 1 budget in 2026, 2 allocation lines in 2025, "
+        "1 occurrence mark in 2025 and 1 occurrence mark in 2026; move or delete them first"
+    ) in error_of(refused, "plan-end_year")
+    assert counts(session) == before
+    assert (get(session, Plan, id=iclei).start_year, get(session, Plan, id=iclei).end_year) == (2023, 2026)
+    # Growing the period, or keeping every record inside it, is fine.
+    grown = admin.post(f"/admin/plans/{iclei}", data={**form, "start_year": "2023", "end_year": "2027"})
+    assert grown.status_code == 303
 
 
 def test_admin_adds_renames_and_reorders_pillars(admin, session, iclei):

@@ -93,7 +93,7 @@ def test_the_action_page_has_every_field_its_occurrences_and_history(client, aut
     assert "Responsible Gender Group" in page
     for year in (2023, 2024, 2025, 2026):
         assert f"{year} ○ not done" in page
-    assert "The 2023 occurrence is not done." in page
+    assert "The 2023, 2024 and 2025 occurrences are not marked done." in page
     assert "system: created the action Rule 3:" in page
 
 

@@ -75,8 +75,10 @@ def test_the_four_sheets_as_a_spreadsheet_user_sees_them(session, iclei):
     assert actions.column_dimensions["J"].width == 60
 
     history = book["History"]
-    assert [c.value for c in history[1]] == ["Date", "Action", "From", "To", "Who", "Note"]
+    assert [c.value for c in history[1]] == ["Date", "Action", "From", "To", "Who", "Note", "Took effect on"]
     assert history.max_row == 18  # the creation of each action
+    effective = {row[1].value: row[6].value for row in history.iter_rows(min_row=2)}
+    assert effective["3.3.1"] == datetime(2023, 12, 31)  # "completed in 2023", recorded in 2025
     assert isinstance(history["A2"].value, datetime) and history["D2"].value in {
         "completed",
         "ongoing",

@@ -187,15 +187,17 @@ def _conflict(error: Conflict):
 @bp.post("/actions/<int:action_id>/status")
 @requires(Need.EDIT)
 def action_status(action_id: int):
-    """Change an action's status: ``{"status", "note", "version"}``; 200 with the action."""
+    """Change an action's status: ``{"status", "note", "version"}`` and optionally ``"as_of"``
+    (the day it took effect, within the plan's period and not after today); 200 with the action."""
     action = action_or_404(action_id)
     data = json_body()
     errors = Errors()
     status = errors.check("status", rules.status, data.get("status"))
     note = errors.check("note", validation.text, data.get("note"))
     version = errors.check("version", validation.version, data.get("version"))
+    as_of = None if data.get("as_of") is None else errors.check("as_of", validation.iso_date, data["as_of"])
     errors.raise_any()
-    change_status(db.session, action, status=status, note=note, version=version)
+    change_status(db.session, action, status=status, note=note, version=version, as_of=as_of, today=today())
     db.session.commit()
     return jsonify(one_action_json(action))
 
@@ -242,6 +244,14 @@ def management_hours(plan_id: int):
     return _log(plan_or_404(plan_id), None)
 
 
+def effective_day(item) -> str | None:
+    """The day a status took effect (a status change, or the status an action was created
+    with); ``None`` for every other change."""
+    if item.entity != "action" or not (item.field == "status" or item.kind == "created"):
+        return None
+    return (item.effective_on or item.at.date()).isoformat()
+
+
 @bp.get("/actions/<int:action_id>/history")
 @requires(Need.READ)
 def action_history_json(action_id: int):
@@ -256,6 +266,7 @@ def action_history_json(action_id: int):
                 "before": item.before,
                 "after": item.after,
                 "note": item.note,
+                "effective_on": effective_day(item),
             }
             for item in action_history(db.session, action)
         ]

@@ -77,13 +77,22 @@ class AssessmentTexts:
 
 
 def create_assessment(session: Session, plan: Plan, *, start: date, end: date, title: str = "") -> Assessment:
-    """A draft assessment of ``plan`` over ``start``..``end`` (any dates, the end not first)."""
+    """A draft assessment of ``plan`` over ``start``..``end``: any dates within the plan's years,
+    the end not first."""
     errors = Errors()
     start = errors.check("period_start", validation.period_day, start)
     end = errors.check("period_end", validation.period_day, end)
     errors.raise_any()
     if end < start:
         raise Invalid({"period_end": f"{end.isoformat()} is before the start {start.isoformat()}"})
+    period = f"{plan.start_year}-{plan.end_year}"
+    outside = {
+        field: f"{day.isoformat()} is outside the plan's period {period}"
+        for field, day in (("period_start", start), ("period_end", end))
+        if day.year not in plan.years
+    }
+    if outside:
+        raise Invalid(outside)
     assessment = Assessment(
         plan_id=plan.id,
         title=title or default_title(start, end),
@@ -169,7 +178,8 @@ def _counts(statuses) -> dict[str, int]:
 def period_figures(session: Session, plan: Plan, start: date, end: date, today: date) -> dict:
     """What the history says about ``plan`` over ``start``..``end``, as of ``today``.
 
-    Each action's status at the start and at the end comes from its status changes. Late uses
+    Each action's status at the start and at the end comes from its status changes, by the day
+    each took effect (a change recorded later "as of" an earlier day counts from that day). Late uses
     the one rule of :mod:`tracker.plans.late` on both dates, with the occurrence marks as
     they stand (marks keep no dates of their own). A period that ends after today ends today.
     """
@@ -182,7 +192,7 @@ def period_figures(session: Session, plan: Plan, start: date, end: date, today: 
         sa.select(StatusChange)
         .join(Action, Action.id == StatusChange.action_id)
         .where(Action.plan_id == plan.id)
-        .order_by(StatusChange.at, StatusChange.id)
+        .order_by(StatusChange.effective_on, StatusChange.at, StatusChange.id)
     ):
         changes[change.action_id].append(change)
 
@@ -282,6 +292,7 @@ def period_figures(session: Session, plan: Plan, start: date, end: date, today: 
     )
     period_changes = [
         {
+            "effective_on": change.effective_on.isoformat(),
             "at": change.at.isoformat(timespec="seconds"),
             "code": code_of[change.action_id],
             "from": change.from_status.value,
@@ -291,9 +302,9 @@ def period_figures(session: Session, plan: Plan, start: date, end: date, today: 
         }
         for action_changes in changes.values()
         for change in action_changes
-        if change.from_status is not None and before_start <= change.at < end_of_day(upto)
+        if change.from_status is not None and start <= change.effective_on <= upto
     ]
-    period_changes.sort(key=lambda change: (change["at"], change["code"]))
+    period_changes.sort(key=lambda change: (change["effective_on"], change["at"], change["code"]))
 
     return {
         "as_of": upto.isoformat(),
@@ -388,6 +399,17 @@ def _write_once(path: Path, data: bytes) -> None:
     path.chmod(0o444)
 
 
+def period_ended(assessment: Assessment, today: date) -> bool:
+    """Whether the assessment's period is over (it ends today at the latest): its figures are whole."""
+    return assessment.period_end <= today
+
+
+EARLY = (
+    "the period runs until {end}: confirm that the report is to be published before its period "
+    "ends, with its figures as of {today}"
+)
+
+
 def publish(
     session: Session,
     assessment: Assessment,
@@ -397,13 +419,21 @@ def publish(
     today: date,
     version: int,
     build_workbook,
+    confirmed_early: bool = False,
 ) -> None:
-    """Freeze the assessment: write its data and workbook under ``reports_dir`` with checksums."""
+    """Freeze the assessment: write its data and workbook under ``reports_dir`` with checksums.
+
+    A period that has not ended yet is published only when ``confirmed_early``; the frozen
+    report then says so (``published.period_ended`` false), as its figures stop at ``today``.
+    """
     draft(assessment)
     expect_version(assessment, version, assessment.title)
+    ended = period_ended(assessment, today)
+    if not ended and not confirmed_early:
+        raise Invalid({"confirm": EARLY.format(end=assessment.period_end, today=today)})
     data = assessment_data(session, assessment, today)
     when = utcnow()
-    data["published"] = {"at": when.isoformat(timespec="seconds"), "by": by.name}
+    data["published"] = {"at": when.isoformat(timespec="seconds"), "by": by.name, "period_ended": ended}
     figures = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode()
     workbook = build_workbook(data)
     relative = Path(assessment.plan.uid) / f"assessment-{assessment.id}-{secrets.token_hex(4)}"

@@ -25,8 +25,10 @@ from tracker.assessments.report import (
     assessment_data,
     create_assessment,
     default_period,
+    draft,
     frozen_data,
     frozen_file,
+    period_ended,
     public_assessment,
     publish,
     set_public,
@@ -165,11 +167,19 @@ class NewAssessmentForm(FlaskForm):
     title = StringField()
 
 
-def read_period(errors: Errors, form: NewAssessmentForm) -> tuple[date | None, date | None]:
-    """Start and end dates, or the two calendar years ending in the assessment year."""
+def read_period(errors: Errors, form: NewAssessmentForm, plan) -> tuple[date | None, date | None]:
+    """Start and end dates, or the two calendar years ending in the assessment year (both within
+    the plan's years)."""
     start_text, end_text = (form.period_start.data or "").strip(), (form.period_end.data or "").strip()
     if not start_text and not end_text:
         year = errors.check("year", validation.year, form.year.data)
+        if year and not (plan.start_year < year <= plan.end_year):
+            errors.errors["year"] = (
+                f"{year} covers {year - 1}-{year}, outside the plan's period "
+                f"{plan.start_year}-{plan.end_year}: choose a year from {plan.start_year + 1} to "
+                f"{plan.end_year}, or give the first and last day"
+            )
+            return None, None
         return default_period(year) if year else (None, None)
     start = errors.check("period_start", validation.period_day, start_text)
     end = errors.check("period_end", validation.period_day, end_text)
@@ -193,7 +203,7 @@ def create(plan_id: int):
     plan = plan_or_404(plan_id)
     form = NewAssessmentForm()
     errors = Errors()
-    start, end = read_period(errors, form)
+    start, end = read_period(errors, form, plan)
     title = errors.check("title", validation.text, form.title.data, limit=validation.MAX_TITLE)
     errors.raise_any()
     assessment = create_assessment(db.session, plan, start=start, end=end, title=title)
@@ -389,13 +399,38 @@ def save(assessment_id: int):
     return redirect(url_for("assessments.show", assessment_id=assessment.id), 303)
 
 
+class PublishForm(VersionForm):
+    """Publish, from the version seen; ``confirm`` once the person has read that the period has
+    not ended yet."""
+
+    confirm = HiddenField()
+
+
 @bp.post("/assessments/<int:assessment_id>/publish")
 @requires(Need.EDIT)
 @refused_page(refused)
 def publish_report(assessment_id: int):
-    """Freeze the report: its figures, texts and workbook are stored with checksums."""
+    """Freeze the report: its figures, texts and workbook are stored with checksums.
+
+    A report whose period has not ended yet is published only once confirmed: the first post
+    answers with a page that explains it and offers the confirmed post (no JavaScript needed).
+    """
     assessment = assessment_or_404(assessment_id)
-    version = validation.version("version", VersionForm().version.data)
+    form = PublishForm()
+    errors = Errors()
+    version = errors.check("version", validation.version, form.version.data)
+    confirmed = errors.check("confirm", validation.boolean, form.confirm.data)
+    errors.raise_any()
+    draft(assessment)
+    early = not period_ended(assessment, today())
+    if early and not confirmed:
+        return render_template(
+            "assessments/confirm_publish.html",
+            assessment=assessment,
+            plan=assessment.plan,
+            version=version,
+            today=today(),
+        )
     publish(
         db.session,
         assessment,
@@ -404,6 +439,7 @@ def publish_report(assessment_id: int):
         today=today(),
         version=version,
         build_workbook=build_assessment_workbook,
+        confirmed_early=confirmed,
     )
     db.session.commit()
     flash(_("%(title)s is published. Its figures and workbook are frozen.", title=assessment.title), "info")

@@ -242,6 +242,7 @@ def build(
             {
                 "action_id": action_id,
                 "at": at,
+                "effective_on": at.date(),
                 "user_id": rng.choice(user_ids),
                 "from_status": before,
                 "to_status": after,

@@ -31,6 +31,7 @@ from tracker.core.permissions import Role
 from tracker.history.recording import note_change, set_actor, set_clock
 from tracker.hours.models import TimeEntry
 from tracker.plans import rules
+from tracker.plans.history import take_effect_on
 from tracker.plans.models import (
     Action,
     AllocationKind,
@@ -103,6 +104,22 @@ class _Checker:
             return None
         if not isinstance(value, int) or isinstance(value, bool) or not 1900 <= value <= 2200:
             self.problem(where, name, f"{value!r} is not a year")
+            return None
+        return value
+
+    def day(self, record, where, name, *, years: range, latest: date | None, default: date | None):
+        """A TOML date (``2023-12-31``, unquoted) within ``years`` and not after ``latest``."""
+        value = record.get(name)
+        if value is None:
+            return default
+        if not isinstance(value, date) or isinstance(value, datetime):
+            self.problem(where, name, f"{value!r} is not a date such as 2023-12-31 (unquoted)")
+            return None
+        if years and value.year not in years:
+            self.problem(where, name, f"{value} is outside the plan's period {years[0]}-{years[-1]}")
+            return None
+        if latest is not None and value > latest:
+            self.problem(where, name, f"{value} is after the statuses were published ({latest})")
             return None
         return value
 
@@ -245,6 +262,14 @@ def read_seed(path: Path) -> dict:
                 "cadence": check.choice(action, where, "cadence", Cadence),
                 "status": check.choice(action, where, "status", Status),
                 "status_reason": check.text(action, where, "status_reason"),
+                "effective_on": check.day(
+                    action,
+                    where,
+                    "effective_on",
+                    years=plan_years,
+                    latest=data["recorded_at"].date() if data["recorded_at"] else None,
+                    default=date(start, 1, 1) if plan_years else None,
+                ),
                 "resources_text": check.text(action, where, "resources_text", required=False),
                 "responsible": check.text(action, where, "responsible", required=False),
                 "occurrences": occurrences,
@@ -309,12 +334,14 @@ def load_plan(session: Session, path: Path = ICLEI_SEED) -> SeedResult:
         fields = {
             key: value
             for key, value in action_data.items()
-            if key not in {"pillar", "occurrences", "status_reason"}
+            if key not in {"pillar", "occurrences", "status_reason", "effective_on"}
         }
         action = Action(plan_id=plan.id, pillar=pillars[action_data["pillar"]], **fields)
         action.occurrences = [Occurrence(**mark) for mark in action_data["occurrences"]]
         session.add(action)
         note_change(action, action_data["status_reason"])
+        # The status as the document gives it, in effect from the day its wording dates it.
+        take_effect_on(action, action_data["effective_on"])
     session.flush()
     set_clock(session, clock)
     return result

@@ -101,14 +101,61 @@ def title(field: str, value) -> str:
     return text(field, value, required=True, limit=MAX_TITLE)
 
 
+# Typed numbers: ASCII digits with at most one decimal point or comma (``1.5``, ``1,5``, ``-5``).
+TYPED_NUMBER = re.compile(r"(?P<sign>[+-]?)(?P<whole>[0-9]*)(?:(?P<separator>[.,])(?P<fraction>[0-9]*))?")
+# One separator followed by exactly three digits reads as a thousands separator as well:
+# ``1,500`` and ``1.500`` are ambiguous, so they are refused rather than guessed.
+AMBIGUOUS = re.compile(r"[+-]?[1-9][0-9]{0,2}[.,][0-9]{3}")
+GROUPED = re.compile(r"[+-]?[1-9][0-9]{0,2}(?:[ .,'\u00a0\u202f][0-9]{3})+(?:[.,][0-9]+)?")
+
+
+def _typed_number(field: str, typed: str) -> Decimal:
+    """Text a person typed, read only when it means one thing.
+
+    Refused, each with what to type instead: a thousands separator (``1,500``, ``1.500``,
+    ``1 500``, ``1,500.5``), digits other than 0-9 (full-width ``１２``), underscores (``1_0``)
+    and anything else :class:`~decimal.Decimal` would read but a person would not write
+    (``1e3``, ``NaN``).
+    """
+    shown = f"'{typed[:20]}'"
+    if any(character.isdigit() and not "0" <= character <= "9" for character in typed):
+        raise Invalid({field: f"{shown}: type the digits 0-9, such as 12 or 1.5"})
+    if AMBIGUOUS.fullmatch(typed):
+        sign = "-" if typed.startswith("-") else ""
+        whole, fraction = re.split(r"[.,]", typed.lstrip("+-"))
+        reading = Decimal(f"{whole}.{fraction}").normalize()
+        readings = f"{sign}{whole}{fraction}"
+        if reading == reading.quantize(HUNDREDTH):  # 1.500 could be 1.5; 12.345 cannot be 12.345
+            readings += f" or {sign}{reading:f}"
+        raise Invalid({field: f"{shown} is ambiguous: write {readings}, without thousands separators"})
+    if GROUPED.fullmatch(typed):
+        plain = re.sub(r"[ .,'\u00a0\u202f](?=[0-9]{3}(?:[^0-9]|$))", "", typed).replace(",", ".")
+        raise Invalid({field: f"{shown} has a thousands separator: write {plain} without one"})
+    match = TYPED_NUMBER.fullmatch(typed)
+    if match is None or not (match["whole"] or match["fraction"]):
+        raise Invalid(
+            {
+                field: f"{shown} is not a number: write digits with at most one decimal point or comma, "
+                "such as 12 or 1.5"
+            }
+        )
+    return Decimal(f"{match['sign']}{match['whole'] or '0'}.{match['fraction'] or '0'}")
+
+
 def decimal(field: str, value) -> Decimal:
-    """A number with at most two decimals (JSON numbers or text such as ``1.5``)."""
+    """A number with at most two decimals: a JSON number, or text a person typed (``1.5``, ``1,5``).
+
+    Typed text is read by :func:`_typed_number`, which refuses what could mean two numbers.
+    """
     if isinstance(value, bool) or _blank(value):
         raise Invalid({field: "must be a number"})
-    try:
-        number = Decimal(str(value).strip().replace(",", ".") if isinstance(value, str) else str(value))
-    except InvalidOperation:
-        raise Invalid({field: f"{str(value)[:20]!r} is not a number"}) from None
+    if isinstance(value, str):
+        number = _typed_number(field, value.strip())
+    else:
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise Invalid({field: f"{str(value)[:20]!r} is not a number"}) from None
     if not number.is_finite():
         raise Invalid({field: "must be a number"})
     if abs(number) >= LARGEST:

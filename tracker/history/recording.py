@@ -29,6 +29,7 @@ REDACTED = frozenset({"password_hash", "session_nonce", "public_token", "totp_se
 # Bookkeeping columns that change with every edit and say nothing by themselves.
 SKIPPED = frozenset({"version", "created_at"})
 REDACTED_VALUE = "[redacted]"
+FLUSHED_AT = "flushed_at"
 
 
 def set_actor(session: Session, user_id: int | None) -> None:
@@ -47,8 +48,9 @@ def actor(session: Session) -> int | None:
 
 
 def when(session: Session) -> datetime:
-    """The time this session's history rows are dated at."""
-    return session.info.get("clock") or utcnow()
+    """The time this session's history rows are dated at: every row of one flush (the history's
+    and those added through :func:`on_change`) at the same instant, so that they match."""
+    return session.info.get("clock") or session.info.get(FLUSHED_AT) or utcnow()
 
 
 def note_change(obj, note: str) -> None:
@@ -57,6 +59,13 @@ def note_change(obj, note: str) -> None:
     if session is None:
         raise ValueError("note_change needs an object that belongs to a session")
     session.info.setdefault("change_notes", {})[id(obj)] = note
+
+
+def record_unchanged(session: Session, obj, field: str, note: str) -> None:
+    """Keep ``note`` in the history for a change that changed nothing (the same status again):
+    a row whose before and after are the same value. Nothing else follows it (no listener)."""
+    value = _shown(field, getattr(obj, field))
+    session.add(_entry(session, obj, ChangeKind.UPDATED, field, value, value, note))
 
 
 def to_json(value) -> str | None:
@@ -138,6 +147,14 @@ def _snapshot(obj) -> str:
 
 
 def _record_history(session: Session, flush_context) -> None:
+    session.info[FLUSHED_AT] = utcnow()
+    try:
+        _record(session)
+    finally:
+        session.info.pop(FLUSHED_AT, None)
+
+
+def _record(session: Session) -> None:
     notes: dict[int, str] = session.info.get("change_notes", {})
     rows: list = []
     for obj in session.new:

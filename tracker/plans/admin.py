@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -10,7 +11,15 @@ from sqlalchemy.orm import Session
 from tracker.accounts.models import Organisation
 from tracker.core.concurrency import expect_version, flush
 from tracker.core.validation import Invalid
-from tracker.plans.models import AllocationKind, AllocationLine, Pillar, Plan
+from tracker.plans.models import (
+    Action,
+    AllocationKind,
+    AllocationLine,
+    Occurrence,
+    Pillar,
+    Plan,
+    PlannedHours,
+)
 
 
 def _period(start: int, end: int) -> None:
@@ -40,12 +49,77 @@ def create_plan(
     return plan
 
 
+# What lies outside a period: (session, plan, years) -> [(year, what, in words)]. The plan's own
+# records are read here; concerns above plans (logged hours) register theirs with
+# :func:`keeps_years`, so that plans need not import them.
+OutsideReader = Callable[[Session, Plan, range], list[tuple[int, str]]]
+_readers: list[OutsideReader] = []
+
+
+def keeps_years(reader: OutsideReader) -> None:
+    """Refuse a period that would leave out what ``reader`` finds (once, however often called)."""
+    if reader not in _readers:
+        _readers.append(reader)
+
+
+def _counted(rows, one: str, many: str) -> list[tuple[int, str]]:
+    return [(year, (one if count == 1 else many).format(count=count, year=year)) for year, count in rows]
+
+
+def _own_records_outside(session: Session, plan: Plan, years: range) -> list[tuple[int, str]]:
+    def by_year(model, *joins):
+        query = sa.select(model.year, sa.func.count()).select_from(model)
+        for join in joins:
+            query = query.join(*join)
+        owner = Action.plan_id if joins else model.plan_id
+        query = query.where(owner == plan.id, sa.or_(model.year < years.start, model.year >= years.stop))
+        return session.execute(query.group_by(model.year).order_by(model.year)).all()
+
+    action_join = (Action, Action.id == PlannedHours.action_id)
+    return [
+        *_counted(
+            by_year(PlannedHours, action_join), "{count} budget in {year}", "{count} budgets in {year}"
+        ),
+        *_counted(
+            by_year(AllocationLine), "{count} allocation line in {year}", "{count} allocation lines in {year}"
+        ),
+        *_counted(
+            by_year(Occurrence, (Action, Action.id == Occurrence.action_id)),
+            "{count} occurrence mark in {year}",
+            "{count} occurrence marks in {year}",
+        ),
+    ]
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def check_period_keeps_records(session: Session, plan: Plan, start_year: int, end_year: int) -> None:
+    """A plan's period may not shrink past what is recorded in its years: logged hours, budgets,
+    allocation lines, occurrence marks would vanish from every view. Refused naming the side."""
+    years = range(start_year, end_year + 1)
+    found = [item for reader in (_own_records_outside, *_readers) for item in reader(session, plan, years)]
+    errors = {}
+    for field, side in (
+        ("start_year", [w for y, w in found if y < start_year]),
+        ("end_year", [w for y, w in found if y > end_year]),
+    ):
+        if side:
+            errors[field] = (
+                f"the period {start_year}-{end_year} would leave out {_and(side)}; move or delete them first"
+            )
+    if errors:
+        raise Invalid(errors)
+
+
 def update_plan(
     session: Session, plan: Plan, *, title: str, start_year: int, end_year: int, version: int
 ) -> None:
-    """Rename a plan or change its period."""
+    """Rename a plan or change its period; the period keeps every record in its years."""
     expect_version(plan, version, "the plan")
     _period(start_year, end_year)
+    check_period_keeps_records(session, plan, start_year, end_year)
     _title_free(session, plan.organisation_id, title, plan.id)
     plan.title, plan.start_year, plan.end_year = title, start_year, end_year
     flush(session, [plan], "the plan")

@@ -8,6 +8,7 @@ commits, so a change and its history rows land in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -16,9 +17,10 @@ from sqlalchemy.orm import Session
 from tracker.core.concurrency import STALE, Conflict, claim, expect_version, flush
 from tracker.core.db import utcnow
 from tracker.core.validation import Invalid
-from tracker.history.recording import note_change
+from tracker.history.recording import note_change, record_unchanged
 from tracker.history.recording import require as require_history
-from tracker.plans.models import Action, Cadence, Occurrence, Pillar, Plan, PlannedHours, Status
+from tracker.plans.history import take_effect_on
+from tracker.plans.models import Action, Cadence, Occurrence, Pillar, Plan, PlannedHours, Status, StatusChange
 from tracker.plans.timeline import occurrence_years
 
 ARCHIVED = "action: {code} is archived and can no longer be changed."
@@ -30,15 +32,59 @@ def writable(action: Action) -> None:
         raise Conflict(ARCHIVED.format(code=action.code), [action])
 
 
-def change_status(session: Session, action: Action, *, status: Status, note: str, version: int) -> bool:
-    """Give ``action`` a new status with a note; ``False`` if it already had that status."""
+def check_effective_day(session: Session, action: Action, day: date, *, today: date, field: str) -> None:
+    """A status change may take effect on a past ``day``: within the plan's period, not after
+    ``today``, and not before the action's last change took effect, so that its record stays
+    in order (and its latest change is its current status)."""
+    plan = session.get(Plan, action.plan_id)
+    if day.year not in plan.years:
+        raise Invalid({field: f"must be within the plan's period {plan.start_year}-{plan.end_year}"})
+    if day > today:
+        raise Invalid({field: f"must not be after today ({today.isoformat()})"})
+    previous = session.scalar(
+        sa.select(sa.func.max(StatusChange.effective_on)).where(StatusChange.action_id == action.id)
+    )
+    if previous is not None and day < previous:
+        raise Invalid(
+            {
+                field: f"must not be before {previous.isoformat()}, when the previous status change "
+                f"of {action.code} took effect"
+            }
+        )
+
+
+def change_status(
+    session: Session,
+    action: Action,
+    *,
+    status: Status,
+    note: str,
+    version: int,
+    as_of: date | None = None,
+    today: date | None = None,
+) -> bool:
+    """Give ``action`` a new status with a note; ``False`` if it already had that status.
+
+    ``as_of`` records a change that took effect on an earlier day (``today`` is then needed to
+    check it); without it the change takes effect the day it is recorded. A "change" to the
+    status it has changes nothing, but its note is kept in the history.
+    """
     require_history()
     writable(action)
     expect_version(action, version, f"action {action.code}")
+    if as_of is not None:
+        if today is None:
+            raise ValueError("change_status needs today to check as_of")
+        check_effective_day(session, action, as_of, today=today, field="as_of")
     if action.status is status:
+        if note:
+            record_unchanged(session, action, "status", note)
+            session.flush()
         return False
     action.status = status
     note_change(action, note)
+    if as_of is not None:
+        take_effect_on(action, as_of)
     flush(session, [action], f"action {action.code}")
     return True
 
@@ -66,6 +112,8 @@ def change_statuses(
             action.status = status
             note_change(action, note)
             changed.append(action)
+        elif note:
+            record_unchanged(session, action, "status", note)
     flush(session, actions, "one of the actions")
     return changed
 
@@ -140,6 +188,23 @@ def set_planned_hours(session: Session, action: Action, planned: dict[int, Decim
     return changed
 
 
+def check_timeline(plan: Plan, fields: ActionFields, *, saved_start: int | None = None) -> None:
+    """An action's years lie within its plan's period.
+
+    An action that began before the plan (ICLEI 3.2.1, "ongoing since 2022") keeps its start year
+    when it is edited; a start year can only be changed to one within the period.
+    """
+    years = plan.years
+    period = f"{plan.start_year}-{plan.end_year}"
+    errors = {}
+    if fields.start_year not in years and fields.start_year != saved_start:
+        errors["start_year"] = f"{fields.start_year} is outside the plan's period {period}"
+    if fields.end_year is not None and fields.end_year not in years:
+        errors["end_year"] = f"{fields.end_year} is outside the plan's period {period}"
+    if errors:
+        raise Invalid(errors)
+
+
 def update_action(
     session: Session,
     action: Action,
@@ -153,6 +218,7 @@ def update_action(
     writable(action)
     what = f"action {action.code}"
     expect_version(action, version, what)
+    check_timeline(action.pillar.plan, fields, saved_start=action.start_year)
     # No autoflush: all of it is written by the one guarded flush below.
     with session.no_autoflush:
         for name, value in vars(fields).items():
@@ -170,6 +236,7 @@ def add_action(
 ) -> Action:
     """Add an action to a pillar, with a code unique in its plan."""
     require_history()
+    check_timeline(pillar.plan, fields)
     taken = session.scalar(sa.select(Action.id).where(Action.plan_id == pillar.plan_id, Action.code == code))
     if taken is not None:
         raise Invalid({"code": f"{code} is already used in this plan"})

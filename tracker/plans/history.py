@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import event
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from tracker.history.models import HistoryEntry
-from tracker.history.recording import actor, from_json, on_change, when
+from tracker.history.recording import actor, from_json, on_change, to_json, when
 from tracker.plans.models import Action, Occurrence, PlannedHours, StatusChange
 
 
@@ -27,6 +28,8 @@ class HistoryItem:
     before: object
     after: object
     note: str
+    # A status change recorded "as of" an earlier day: the day it took effect; else None.
+    effective_on: date | None = None
 
 
 def action_history(session: Session, action: Action) -> list[HistoryItem]:
@@ -45,6 +48,7 @@ def action_history(session: Session, action: Action) -> list[HistoryItem]:
         .options(selectinload(HistoryEntry.user))
         .order_by(HistoryEntry.at, HistoryEntry.id)
     )
+    back_dated = _back_dated(session, action.id)
     return [
         HistoryItem(
             at=entry.at,
@@ -55,9 +59,24 @@ def action_history(session: Session, action: Action) -> list[HistoryItem]:
             before=from_json(entry.before),
             after=from_json(entry.after),
             note=entry.note,
+            effective_on=back_dated.get((entry.at, entry.after if entry.field else None))
+            if entry.entity == "action" and entry.field in (None, "status")
+            else None,
         )
         for entry in entries
     ]
+
+
+def _back_dated(session: Session, action_id: int) -> dict[tuple[datetime, str | None], date]:
+    """The action's status changes that took effect before the day they were recorded, keyed as
+    their history row is: the status row and its history row are written in one flush, at one
+    time, with the new status (a created action's row carries the whole record instead)."""
+    found = {}
+    for change in session.scalars(sa.select(StatusChange).where(StatusChange.action_id == action_id)):
+        if change.effective_on != change.at.astimezone(UTC).date():
+            status = None if change.from_status is None else to_json(change.to_status)
+            found[(change.at, status)] = change.effective_on
+    return found
 
 
 def status_changes(session: Session, action_ids: Sequence[int]) -> dict[int, list[StatusChange]]:
@@ -67,10 +86,23 @@ def status_changes(session: Session, action_ids: Sequence[int]) -> dict[int, lis
         sa.select(StatusChange)
         .where(StatusChange.action_id.in_(action_ids))
         .options(selectinload(StatusChange.user))
-        .order_by(StatusChange.at, StatusChange.id)
+        .order_by(StatusChange.effective_on, StatusChange.at, StatusChange.id)
     ):
         changes[change.action_id].append(change)
     return changes
+
+
+EFFECTIVE = "status_effective_on"
+
+
+def take_effect_on(action: Action, day: date) -> None:
+    """Record ``action``'s next flushed status (its first, or a change) as in effect from
+    ``day`` rather than from the day it is recorded. The caller checks that ``day`` keeps the
+    action's record in order (:func:`tracker.plans.editing.change_status`)."""
+    session = object_session(action)
+    if session is None:
+        raise ValueError("take_effect_on needs an action that belongs to a session")
+    session.info.setdefault(EFFECTIVE, {})[id(action)] = day
 
 
 def _status_change_rows(session: Session, obj, field, before, after, note) -> list[StatusChange]:
@@ -79,10 +111,13 @@ def _status_change_rows(session: Session, obj, field, before, after, note) -> li
         return []
     if field is None:
         before, after = None, obj.status
+    at = when(session)
+    effective_on = session.info.get(EFFECTIVE, {}).pop(id(obj), None) or at.astimezone(UTC).date()
     return [
         StatusChange(
             action_id=obj.id,
-            at=when(session),
+            at=at,
+            effective_on=effective_on,
             user_id=actor(session),
             from_status=before,
             to_status=after,
@@ -91,6 +126,13 @@ def _status_change_rows(session: Session, obj, field, before, after, note) -> li
     ]
 
 
+def _forget_dates(session: Session) -> None:
+    session.info.pop(EFFECTIVE, None)
+
+
 def init() -> None:
     """Record status changes alongside the history (once, however often it is called)."""
     on_change(_status_change_rows)
+    if not event.contains(Session, "after_commit", _forget_dates):
+        event.listen(Session, "after_commit", _forget_dates)
+        event.listen(Session, "after_rollback", _forget_dates)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -181,7 +181,7 @@ class Action(PlanOwned, Versioned, Timestamped, Base):
         back_populates="action", order_by="PlannedHours.year"
     )
     status_changes: Mapped[list[StatusChange]] = relationship(
-        back_populates="action", order_by="(StatusChange.at, StatusChange.id)"
+        back_populates="action", order_by="(StatusChange.effective_on, StatusChange.at, StatusChange.id)"
     )
 
     def __repr__(self) -> str:
@@ -244,10 +244,20 @@ class AllocationLine(PlanOwned, Versioned, Timestamped, Base):
     plan: Mapped[Plan] = relationship(back_populates="allocation_lines")
 
 
+def _recorded_day(context) -> date:
+    """A status change takes effect the day it is recorded (UTC) unless it says otherwise."""
+    at = context.get_current_parameters().get("at") or utcnow()
+    return at.astimezone(UTC).date()
+
+
 class StatusChange(Base):
     """An action's status changed, with the note that explains it.
 
-    The status of an action on a past date is read from these rows.
+    ``at`` is when the change was recorded; ``effective_on`` the day it took effect, which is
+    earlier when someone records a change "as of" a past date (the plan's own record of what
+    happened before the tracker). The status of an action on a past date is read from
+    ``effective_on``; an action's changes never go back in effect (each takes effect on or
+    after the one before), so the latest in effect is also its current status.
     """
 
     __tablename__ = "status_change"
@@ -256,6 +266,7 @@ class StatusChange(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     action_id: Mapped[int] = mapped_column(sa.ForeignKey("action.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    effective_on: Mapped[date] = mapped_column(sa.Date, default=_recorded_day)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     from_status: Mapped[Status | None] = mapped_column(enum_column(Status, "from_status"))
     to_status: Mapped[Status] = mapped_column(enum_column(Status, "to_status"))

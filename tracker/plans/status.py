@@ -1,4 +1,9 @@
-"""The status of an action on any past date, read from its status changes."""
+"""The status of an action on any past date, read from its status changes.
+
+A change counts from the day it took effect (``effective_on``), not from when it was recorded:
+a change recorded today "as of" 2024-03-01 says what the status was in March 2024. Changes that
+took effect on the same day count in the order they were recorded.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ class StatusChangeLike(Protocol):
     """What :func:`status_on` needs of a status change."""
 
     at: datetime
+    effective_on: date
     to_status: Status
 
 
@@ -21,18 +27,23 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
 
 
-def status_on(changes: Iterable[StatusChangeLike], when: date | datetime) -> Status | None:
-    """The status after the last change made up to ``when``.
+def in_effect_order(change: StatusChangeLike) -> tuple[date, datetime]:
+    """The order changes took effect in: by their day, then by when they were recorded."""
+    return change.effective_on, change.at
 
-    A date means the end of that day (UTC). Every action's first change records the status it
-    was created with, so ``None`` means the action was not yet in the tracker then.
+
+def status_on(changes: Iterable[StatusChangeLike], day: date) -> Status | None:
+    """The status after the last change in effect by the end of ``day``.
+
+    Every action's first change records the status it was created with (or the one it had on
+    the date the plan gives), so ``None`` means the action was not yet in the tracker then.
     """
-    moment = when if isinstance(when, datetime) else end_of_day(when)
-    inclusive = isinstance(when, datetime)
     current: Status | None = None
-    latest: datetime | None = None
+    latest: tuple[date, datetime] | None = None
     for change in changes:
-        counts = change.at <= moment if inclusive else change.at < moment
-        if counts and (latest is None or change.at >= latest):
-            current, latest = change.to_status, change.at
+        if change.effective_on > day:
+            continue
+        key = in_effect_order(change)
+        if latest is None or key >= latest:
+            current, latest = change.to_status, key
     return current

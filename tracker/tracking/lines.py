@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tracker.hours.rollup import ZERO, BudgetFigures, HourRollup, hour_rollup, hours_by_year
-from tracker.plans.late import Lateness, late_reasons
+from tracker.plans.late import Lateness, late_reasons, why_late
 from tracker.plans.models import Action, Cadence, Occurrence, Pillar, Plan, Status
 from tracker.plans.timeline import OccurrenceState, occurrence_states, occurrence_years
 
@@ -51,6 +51,11 @@ class ActionLine:
     @property
     def is_late(self) -> bool:
         return bool(self.late)
+
+    @property
+    def why_late(self) -> str:
+        """Why it is late, in words (empty when it is not); see :func:`~tracker.plans.late.why_late`."""
+        return why_late(self.status, self.late)
 
     def hours_in(self, year: int) -> BudgetFigures:
         """Planned and logged hours in ``year``."""

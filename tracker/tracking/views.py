@@ -3,6 +3,9 @@ an action with its history; changing statuses, marking occurrences, editing and 
 
 from __future__ import annotations
 
+import dataclasses
+import enum
+from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -64,6 +67,7 @@ class StatusForm(FlaskForm):
 
     status = SelectField(_l("New status"), choices=STATUS_CHOICES)
     note = TextAreaField(_l("Note"))
+    as_of = StringField(_l("Took effect on"))
     version = HiddenField()
 
 
@@ -279,13 +283,17 @@ def action_page(action, status: int = 200, *, status_form=None, theirs=None):
         occurrences=line.occurrences,
         marks=marks,
         late=line.late,
+        why_late=line.why_late,
         planned=line.planned,
         logged=line.logged,
         history=action_history(db.session, action),
         status_form=status_form
-        or StatusForm(formdata=None, status=action.status.value, version=action.version),
+        or StatusForm(
+            formdata=None, status=action.status.value, as_of=today().isoformat(), version=action.version
+        ),
         occurrence_form=OccurrenceForm(formdata=None),
         theirs=theirs,
+        today_iso=today().isoformat(),
     ), status
 
 
@@ -302,6 +310,14 @@ def status_refused(error, action_id: int):
     return action_page(action, 422, status_form=form)
 
 
+def took_effect_on(errors: Errors, value):
+    """The day a status change took effect: empty or today mean the day it is recorded."""
+    if value is None or not str(value).strip():
+        return None
+    day = errors.check("as_of", validation.iso_date, value)
+    return None if day == today() else day
+
+
 @bp.post("/actions/<int:action_id>/status")
 @requires(Need.EDIT)
 @refused_page(status_refused)
@@ -315,11 +331,28 @@ def status(action_id: int):
     new = errors.check("status", rules.status, form.status.data)
     note = errors.check("note", validation.text, form.note.data)
     version = errors.check("version", validation.version, form.version.data)
+    as_of = took_effect_on(errors, form.as_of.data)
     errors.raise_any()
-    changed = change_status(db.session, action, status=new, note=note, version=version)
+    changed = change_status(
+        db.session, action, status=new, note=note, version=version, as_of=as_of, today=today()
+    )
     db.session.commit()
     if changed:
         flash(_("%(code)s is now %(status)s.", code=action.code, status=_(action.status.value)), "info")
+    elif note:
+        flash(
+            _(
+                "%(code)s is already %(status)s; your note is kept in its history.",
+                code=action.code,
+                status=_(action.status.value),
+            ),
+            "info",
+        )
+    else:
+        flash(
+            _("%(code)s is already %(status)s; nothing changed.", code=action.code, status=_(new.value)),
+            "info",
+        )
     return redirect(url_for("tracking.action", action_id=action.id), 303)
 
 
@@ -366,7 +399,11 @@ def fill_planned(form: ActionForm, plan: Plan, action=None) -> dict:
     }
 
 
-def action_form_page(form: ActionForm, pillar, action=None, status: int = 200, *, theirs=None):
+def action_form_page(
+    form: ActionForm, pillar, action=None, status: int = 200, *, originals=None, conflict=None
+):
+    """The action form; ``originals`` are the values the person started from (hidden, sent back
+    with the form), ``conflict`` the rows of a conflict: field by field, theirs and yours."""
     return render_template(
         "tracking/action_form.html",
         form=form,
@@ -374,40 +411,104 @@ def action_form_page(form: ActionForm, pillar, action=None, status: int = 200, *
         action=action,
         pillar=pillar,
         planned=fill_planned(form, pillar.plan, action),
-        theirs=theirs,
-        mine=form.data,
+        originals=originals or {},
+        conflict=conflict,
     ), status
 
 
-def their_version(action) -> dict:
-    """The action as saved now, field by field, to show beside the person's input."""
-    return {
-        "title": action.title,
-        "description": action.description,
-        "objectives": action.objectives,
-        "start_year": action.start_year,
-        "end_year": action.end_year,
-        "cadence": action.cadence.value,
-        "timeline_text": action.timeline_text,
-        "resources_text": action.resources_text,
-        "responsible": action.responsible,
-        **{planned_field(row.year): row.hours for row in action.planned_hours},
-    }
+# The fields the action form edits, besides the budget of each year.
+EDITED = tuple(field.name for field in dataclasses.fields(ActionFields))
+ORIGINAL = "original_"
+
+
+def _as_typed(value) -> str:
+    """A saved value as the form shows it."""
+    if value is None:
+        return ""
+    return value.value if isinstance(value, enum.Enum) else str(value)
+
+
+def form_values(action, plan: Plan) -> dict[str, str]:
+    """The action as saved, field by field, as the form shows it (the budgets of each year too)."""
+    budgets = {row.year: row.hours for row in action.planned_hours}
+    values = {name: _as_typed(getattr(action, name)) for name in EDITED}
+    values.update({planned_field(year): _as_typed(budgets.get(year)) for year in plan.years})
+    return values
+
+
+def same_input(one: str | None, other: str | None) -> bool:
+    """Whether two typed values say the same (line endings, spaces around and ``40`` = ``40.00``)."""
+    one, other = ((value or "").replace("\r\n", "\n").strip() for value in (one, other))
+    if one == other:
+        return True
+    try:
+        return validation.decimal("value", one) == validation.decimal("value", other)
+    except Invalid:
+        return False
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    """A field that changed since the person opened the form: when they opened it, theirs, yours."""
+
+    label: str
+    started: str
+    theirs: str
+    yours: str | None  # None: the person did not change it
+
+
+def merge_conflict(action, plan: Plan, sent, form: ActionForm) -> tuple[dict[str, str], list[ConflictRow]]:
+    """What a stale form becomes: the current record, with only the fields the person changed
+    (compared with the values they started from, sent back as ``original_*``) on top.
+
+    A field whose starting value did not come back counts as changed when it differs from the
+    current record, so nothing the person typed is dropped unseen.
+    """
+    current = form_values(action, plan)
+    merged = dict(current)
+    rows = []
+    for name, theirs in current.items():
+        typed = sent.get(name, "")
+        started = sent.get(ORIGINAL + name)
+        changed_by_you = not same_input(typed, theirs if started is None else started)
+        if changed_by_you:
+            merged[name] = typed
+        changed_by_them = started is not None and not same_input(started, theirs)
+        if changed_by_you or changed_by_them:
+            rows.append(
+                ConflictRow(
+                    label=str(form[name].label.text),
+                    started="" if started is None else started,
+                    theirs=theirs,
+                    yours=typed if changed_by_you else None,
+                )
+            )
+    return merged, rows
 
 
 def edit_refused(error, action_id: int):
-    """The form as sent; on a conflict, their version beside it and the current version number."""
+    """On a conflict, the current record with the person's own changes on top, each changed
+    field shown as it was, as saved by someone else and as typed, and the current version;
+    on invalid input, the form as sent, with the values the person started from."""
     action = action_or_404(action_id)
-    form = kept(action_form(action.pillar.plan), error)
-    theirs = None
+    plan = action.pillar.plan
     if isinstance(error, Conflict):
         flash(
-            f"{error.message} {_('Their version is shown beside yours; yours is kept in the form.')}",
+            f"{error.message} "
+            + _("The form has their version with your changes on top; check it and save again."),
             "error",
         )
-        theirs = their_version(action)
+        merged, rows = merge_conflict(action, plan, request.form, action_form(plan))
+        form = action_form(plan, formdata=None, data=merged)
         form.version.data = action.version
-    return action_form_page(form, action.pillar, action, status_of(error), theirs=theirs)
+        # From now on the person starts from the current record.
+        return action_form_page(
+            form, action.pillar, action, 409, originals=form_values(action, plan), conflict=rows
+        )
+    form = kept(action_form(plan), error)
+    current = form_values(action, plan)
+    originals = {name: request.form.get(ORIGINAL + name, value) for name, value in current.items()}
+    return action_form_page(form, action.pillar, action, 422, originals=originals)
 
 
 @bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])
@@ -424,7 +525,7 @@ def edit(action_id: int):
         form = action_form(plan, obj=action)
         form.cadence.data = action.cadence.value
         form.version.data = action.version
-        return action_form_page(form, action.pillar, action)
+        return action_form_page(form, action.pillar, action, originals=form_values(action, plan))
     form = action_form(plan)
     offered = field_errors(form)
     fields, planned = read_action_form(form, plan)

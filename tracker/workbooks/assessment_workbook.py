@@ -69,6 +69,8 @@ def _summary(workbook, data) -> None:
     if published:
         rows.append([t(sheet, "Published"), cells.when(sheet, datetime.fromisoformat(published["at"]))])
         rows.append([t(sheet, "Published by"), t(sheet, published["by"])])
+        if published.get("period_ended") is False:
+            rows.append([t(sheet, "Published before the period ended"), t(sheet, "yes")])
     rows += [
         [],
         cells.header(sheet, ["In the period", "Actions"]),
@@ -242,22 +244,26 @@ def _hours_sheet(workbook, data) -> None:
 
 def _changes(workbook, data) -> None:
     sheet = cells.create_sheet(workbook, "Changes")
-    cells.columns(sheet, [18, 10, 12, 12, 24, 60])
+    cells.columns(sheet, [14, 10, 12, 12, 24, 60, 18])
     sheet.freeze_panes = "A2"
-    sheet.append(cells.header(sheet, ["Date", "Action", "From", "To", "Who", "Note"]))
+    sheet.append(cells.header(sheet, ["Took effect on", "Action", "From", "To", "Who", "Note", "Recorded"]))
     t = cells.text
     for change in data["changes"]:
+        recorded = datetime.fromisoformat(change["at"])
+        # Reports published before changes had a day of their own took effect when recorded.
+        effective = change.get("effective_on") or recorded.date().isoformat()
         sheet.append(
             [
-                cells.when(sheet, datetime.fromisoformat(change["at"])),
+                cells.when(sheet, date.fromisoformat(effective)),
                 t(sheet, change["code"]),
                 _status(sheet, change["from"]),
                 _status(sheet, change["to"]),
                 t(sheet, change["who"]),
                 t(sheet, change["note"], wrap=True),
+                cells.when(sheet, recorded),
             ]
         )
-    sheet.auto_filter.ref = f"A1:F{len(data['changes']) + 1}"
+    sheet.auto_filter.ref = f"A1:G{len(data['changes']) + 1}"
 
 
 def _survey(workbook, data) -> None:

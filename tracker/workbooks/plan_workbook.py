@@ -271,12 +271,13 @@ def _hours_sheet(workbook, session, plan, pillars, pillar_of) -> None:
 
 def _history_sheet(workbook, session, plan) -> None:
     sheet = cells.create_sheet(workbook, "History")
-    cells.columns(sheet, [18, 10, 12, 12, 24, 60])
+    cells.columns(sheet, [18, 10, 12, 12, 24, 60, 14])
     sheet.freeze_panes = "A2"
-    sheet.append(cells.header(sheet, ["Date", "Action", "From", "To", "Who", "Note"]))
+    # Date is when the change was recorded; a change recorded "as of" an earlier day says so.
+    sheet.append(cells.header(sheet, ["Date", "Action", "From", "To", "Who", "Note", "Took effect on"]))
     t = cells.text
     count = 0
-    for at, code, before, after, who, note in session.execute(
+    for at, code, before, after, who, note, effective_on in session.execute(
         sa.select(
             StatusChange.at,
             Action.code,
@@ -284,6 +285,7 @@ def _history_sheet(workbook, session, plan) -> None:
             StatusChange.to_status,
             User.name,
             StatusChange.note,
+            StatusChange.effective_on,
         )
         .join(Action, Action.id == StatusChange.action_id)
         .outerjoin(User, User.id == StatusChange.user_id)
@@ -298,7 +300,8 @@ def _history_sheet(workbook, session, plan) -> None:
                 cells.status(sheet, after, after.value, slot=4),
                 t(sheet, who or "system", slot=5),
                 t(sheet, note, wrap=True, slot=6),
+                cells.when(sheet, effective_on, slot=7),
             ]
         )
         count += 1
-    sheet.auto_filter.ref = f"A1:F{count + 1}"
+    sheet.auto_filter.ref = f"A1:G{count + 1}"

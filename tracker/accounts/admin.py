@@ -97,7 +97,9 @@ def member_or_404(user_id: int) -> User:
 
 def users_page(status: int = 200):
     """The users page, with whatever was flashed, answering ``status``."""
-    page = render_template("accounts/admin/users.html", users=members(), role_form=RoleForm, active_form=ActiveForm())
+    page = render_template(
+        "accounts/admin/users.html", users=members(), role_form=RoleForm, active_form=ActiveForm()
+    )
     return page, status
 
 

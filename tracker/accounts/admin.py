@@ -209,7 +209,7 @@ def user_two_step(user_id: int):
         abort(400)
     reset_two_step(user)
     user.session_nonce = new_session_nonce()
-    event(SecurityEventKind.TWO_STEP_RESET, user, detail=f"by user {current_user.id}")
+    event(SecurityEventKind.TWO_STEP_RESET, user)
     db.session.commit()
     flash(
         _(
@@ -236,7 +236,7 @@ def user_password(user_id: int):
             form.new.errors.append(error.message)
             status = 422
         else:
-            event(SecurityEventKind.PASSWORD_RESET, user, detail=f"by user {current_user.id}")
+            event(SecurityEventKind.PASSWORD_RESET, user)
             db.session.commit()
             message = _("The password of %(name)s has been reset; their sessions have ended.", name=user.name)
             flash(message, "info")

@@ -44,8 +44,12 @@ def client_address() -> str:
 
 
 def event(kind: SecurityEventKind, user: User | None = None, **details) -> None:
-    """Record a security event of this request."""
-    record_event(db.session, kind, user=user, client=client_address(), path=request.path, **details)
+    """Record a security event of this request about ``user``'s account; the signed-in person
+    (session or token) is recorded as who acted, so the log names the admin beside the account."""
+    actor = current_user._get_current_object() if current_user.is_authenticated else None
+    record_event(
+        db.session, kind, user=user, actor=actor, client=client_address(), path=request.path, **details
+    )
 
 
 def recently_confirmed() -> bool:

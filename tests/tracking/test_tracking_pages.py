@@ -484,7 +484,10 @@ def test_admin_adds_renames_and_reorders_pillars(admin, session, iclei):
     added = get(session, Pillar, plan_id=iclei, name="Partnerships")
     assert added.position == 5
     duplicate = admin.post(f"{base}/pillars", data={"name": "Communication"})
-    assert duplicate.status_code == 422 and "already has a pillar with this name" in text(duplicate)
+    assert (
+        duplicate.status_code == 422
+        and "name: a pillar of this plan is already called Communication" in text(duplicate)
+    )
     assert (
         admin.post(
             f"{base}/pillars/{added.id}", data={"name": "External partnerships", "version": added.version}

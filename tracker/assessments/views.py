@@ -25,6 +25,7 @@ from tracker.assessments.report import (
     assessment_data,
     create_assessment,
     default_period,
+    delete_assessment,
     frozen_data,
     frozen_file,
     public_assessment,
@@ -37,7 +38,7 @@ from tracker.core.clock import today
 from tracker.core.concurrency import Conflict
 from tracker.core.extensions import db
 from tracker.core.forms import VersionForm
-from tracker.core.pages import refused_page, status_of
+from tracker.core.pages import confirm_page, confirmed_by_form, refused_page, status_of
 from tracker.core.permissions import Need, requires
 from tracker.core.scope import get_or_404
 from tracker.core.validation import Errors, Invalid
@@ -386,6 +387,19 @@ def publish_report(assessment_id: int):
     """Freeze the report: its figures, texts and workbook are stored with checksums."""
     assessment = assessment_or_404(assessment_id)
     version = validation.version("version", VersionForm().version.data)
+    if not assessment.published and not confirmed_by_form():
+        return confirm_page(
+            title=_("Publish %(title)s?", title=assessment.title),
+            consequences=[
+                _(
+                    "Its figures, texts and workbook are written once, with checksums, and never "
+                    "change again: later changes to the plan do not reach it."
+                ),
+                _("A published report cannot be unpublished, edited or deleted."),
+            ],
+            button=_("Publish and freeze %(title)s", title=assessment.title),
+            back=url_for("assessments.show", assessment_id=assessment.id),
+        )
     publish(
         db.session,
         assessment,
@@ -398,6 +412,32 @@ def publish_report(assessment_id: int):
     db.session.commit()
     flash(_("%(title)s is published. Its figures and workbook are frozen.", title=assessment.title), "info")
     return redirect(url_for("assessments.show", assessment_id=assessment.id), 303)
+
+
+@bp.post("/assessments/<int:assessment_id>/delete")
+@requires(Need.EDIT)
+@refused_page(refused)
+def delete(assessment_id: int):
+    """Delete a draft (the history keeps it); a published report is frozen and stays (409)."""
+    assessment = assessment_or_404(assessment_id)
+    version = validation.version("version", VersionForm().version.data)
+    if not assessment.published and not confirmed_by_form():
+        return confirm_page(
+            title=_("Delete the draft %(title)s?", title=assessment.title),
+            consequences=[
+                _(
+                    "The draft, its survey figures and its written sections will be deleted. The history "
+                    "keeps what they were, but the draft cannot be brought back."
+                ),
+            ],
+            button=_("Delete the draft %(title)s", title=assessment.title),
+            back=url_for("assessments.show", assessment_id=assessment.id),
+        )
+    plan_id, title = assessment.plan_id, assessment.title
+    delete_assessment(db.session, assessment, version=version)
+    db.session.commit()
+    flash(_("The draft %(title)s is deleted; the history keeps it.", title=title), "info")
+    return redirect(url_for("assessments.index", plan_id=plan_id), 303)
 
 
 @bp.post("/assessments/<int:assessment_id>/visibility")

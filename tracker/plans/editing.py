@@ -197,3 +197,13 @@ def archive_action(session: Session, action: Action, *, version: int) -> None:
     expect_version(action, version, f"action {action.code}")
     action.archived_at = utcnow()
     flush(session, [action], f"action {action.code}")
+
+
+def restore_action(session: Session, action: Action, *, version: int) -> None:
+    """Bring an archived action back into the plan, as it was; the history records it."""
+    require_history()
+    if action.archived_at is None:
+        raise Conflict(f"action: {action.code} is not archived; there is nothing to restore.", [action])
+    expect_version(action, version, f"action {action.code}")
+    action.archived_at = None
+    flush(session, [action], f"action {action.code}")

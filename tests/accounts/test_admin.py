@@ -110,7 +110,7 @@ def test_the_last_admin_cannot_be_demoted_or_deactivated(client, auth, users, se
     admin = user(session, users["admin"])
     demote = client.post(f"/admin/users/{admin.id}/role", data={"role": "viewer", "version": admin.version})
     assert demote.status_code == 422 and b"last admin" in demote.data
-    deactivate = client.post(f"/admin/users/{admin.id}/active", data={"active": "0"})
+    deactivate = client.post(f"/admin/users/{admin.id}/active", data={"active": "0", "confirm": "yes"})
     assert deactivate.status_code == 422
     admin = user(session, users["admin"])
     assert admin.role is Role.ADMIN and admin.active
@@ -133,7 +133,15 @@ def test_deactivation_stops_sessions_and_tokens_at_once(app, client, auth, users
     editor_client.post("/signin", data={"email": users["editor"], "password": PASSWORD})
     assert editor_client.get("/plans").status_code == 200
     auth.login(users["admin"])
-    assert client.post(f"/admin/users/{editor.id}/active", data={"active": "0"}).status_code == 303
+    asked = client.post(f"/admin/users/{editor.id}/active", data={"active": "0"})
+    assert asked.status_code == 200 and "will be signed out everywhere at once" in asked.get_data(
+        as_text=True
+    )
+    assert editor_client.get("/plans").status_code == 200 and user(session, users["editor"]).active
+    assert (
+        client.post(f"/admin/users/{editor.id}/active", data={"active": "0", "confirm": "yes"}).status_code
+        == 303
+    )
     assert editor_client.get("/plans").status_code == 302
     assert (
         app.test_client().get("/api/v1/plans", headers={"Authorization": f"Bearer {token}"}).status_code
@@ -185,7 +193,12 @@ def test_tokens_are_shown_once_listed_and_revoked(app, client, auth, users, sess
     assert row.token_hash != token and token not in client.get("/admin/tokens").get_data(as_text=True)
     api = app.test_client()
     assert api.get("/api/v1/plans", headers={"Authorization": f"Bearer {token}"}).status_code == 200
-    assert client.post(f"/admin/tokens/{row.id}/revoke").status_code == 303
+    asked = client.post(f"/admin/tokens/{row.id}/revoke")
+    assert asked.status_code == 200 and "every call with it gets 401 from now on" in asked.get_data(
+        as_text=True
+    )
+    assert api.get("/api/v1/plans", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert client.post(f"/admin/tokens/{row.id}/revoke", data={"confirm": "yes"}).status_code == 303
     assert api.get("/api/v1/plans", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert [
         e.kind

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from tests.conftest import PASSWORD
 from tracker.accounts.events import record_event, security_log
-from tracker.accounts.models import SecurityEvent, SecurityEventKind, User
+from tracker.accounts.models import ApiToken, SecurityEvent, SecurityEventKind, User
 from tracker.core.scope import scope_of
 
 
@@ -86,3 +86,58 @@ def test_events_without_an_account_are_in_no_organisations_log(session, users):
     log = security_log(session, scope_of(admin_user), kind=SecurityEventKind.SIGNIN_THROTTLED)
     assert [(event.user_id, event.email) for event in log.events] == [(admin_user.id, users["admin"])]
     assert session.scalar(sa.select(sa.func.count()).select_from(SecurityEvent)) == 2
+
+
+def test_the_log_names_the_admin_who_acted_beside_the_account(app, users, session):
+    viewer = session.scalar(sa.select(User).where(User.email == users["viewer"]))
+    admin_user = session.scalar(sa.select(User).where(User.email == users["admin"]))
+    admin = signed_in(app, users["admin"])
+    assert (
+        admin.post(
+            f"/admin/users/{viewer.id}/role", data={"role": "editor", "version": viewer.version}
+        ).status_code
+        == 303
+    )
+    new = "the river Dreisam in spring"
+    assert (
+        admin.post(f"/admin/users/{viewer.id}/password", data={"new": new, "confirm": new}).status_code == 303
+    )
+    assert admin.post(f"/admin/users/{viewer.id}/two-step").status_code == 303
+    admin.post("/admin/tokens", data={"user_id": str(viewer.id), "name": "sync"})
+    token = session.scalar(sa.select(ApiToken))
+    assert admin.post(f"/admin/tokens/{token.id}/revoke", data={"confirm": "yes"}).status_code == 303
+    assert (
+        admin.post(f"/admin/users/{viewer.id}/active", data={"active": "0", "confirm": "yes"}).status_code
+        == 303
+    )
+
+    acted = [
+        SecurityEventKind.ROLE_CHANGED,
+        SecurityEventKind.PASSWORD_RESET,
+        SecurityEventKind.TWO_STEP_RESET,
+        SecurityEventKind.TOKEN_CREATED,
+        SecurityEventKind.TOKEN_REVOKED,
+        SecurityEventKind.USER_DEACTIVATED,
+    ]
+    recorded = session.scalars(sa.select(SecurityEvent).where(SecurityEvent.kind.in_(acted))).all()
+    assert sorted(e.kind for e in recorded) == sorted(acted)
+    assert {(e.user_id, e.actor_id) for e in recorded} == {(viewer.id, admin_user.id)}
+    # A person's own sign-in names no one else.
+    own = session.scalars(
+        sa.select(SecurityEvent).where(SecurityEvent.kind == SecurityEventKind.SIGNIN_SUCCEEDED)
+    )
+    assert all(not e.acted_by_another for e in own)
+
+    listed = rows(admin.get("/admin/security").get_data(as_text=True))
+    by_admin = f"by Admin Person ({users['admin']})"
+    for label in (
+        "Role changed",
+        "Password reset by an admin",
+        "Two-step sign-in reset",
+        "API token created",
+        "API token revoked",
+        "User deactivated",
+    ):
+        [row] = [row for row in listed if label in row]
+        assert users["viewer"] in row and by_admin in row, row
+    assert not any(by_admin in row for row in listed if "Signed in" in row)

@@ -10,6 +10,7 @@ from tracker.accounts.services import create_token
 from tracker.api.views import bp
 from tracker.core.forms import json_body
 from tracker.core.permissions import Need, requires
+from tracker.plans.models import Action
 
 
 @pytest.fixture
@@ -90,3 +91,41 @@ def test_a_viewers_token_cannot_write(probe_app, users, session):
 def test_the_probe_route_exists_only_in_this_test(app):
     assert "api.probe" not in app.view_functions
     assert bp.name == "api"
+
+
+def an_action(session):
+    return session.scalar(sa.select(Action).where(Action.code == "3.1.2"))
+
+
+def test_a_junk_bearer_header_does_not_lift_the_csrf_check_of_a_session(probe_app, users, session):
+    """A page on another site can add any header to a request the browser sends with the cookie:
+    only a token that really signed the request in may skip the CSRF check."""
+    client, _token = signed_in(probe_app, users["editor"])
+    action = an_action(session)
+    before = (action.status, action.version)
+    for junk in ("Bearer xxx", "Bearer ", "bearer not-a-token"):
+        refused = client.post(
+            f"/api/v1/actions/{action.id}/status",
+            json={"status": "completed", "note": "forged", "version": action.version},
+            headers={"Authorization": junk},
+        )
+        assert refused.status_code == 400, junk
+        assert refused.json["error"] == "The form has expired"
+    session.expire_all()
+    assert (action.status, action.version) == before
+
+
+def test_a_valid_token_writes_without_a_cookie_or_csrf_token(probe_app, users, session):
+    editor = session.scalar(sa.select(User).where(User.email == users["editor"]))
+    _row, token = create_token(session, editor)
+    session.commit()
+    action = an_action(session)
+    assert action.status.value != "completed"
+    response = probe_app.test_client().post(
+        f"/api/v1/actions/{action.id}/status",
+        json={"status": "completed", "note": "by token", "version": action.version},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200 and response.json["status"] == "completed"
+    session.expire_all()
+    assert action.status.value == "completed"

@@ -25,6 +25,7 @@ from tracker.assessments.report import create_assessment, default_period, period
 from tracker.assessments.report import publish as publish_assessment
 from tracker.core.concurrency import Conflict
 from tracker.core.validation import Invalid
+from tracker.history.models import HistoryEntry
 from tracker.history.recording import set_clock
 from tracker.plans.editing import change_status
 from tracker.plans.models import Action, Cadence, Plan, Status
@@ -348,8 +349,12 @@ def test_a_stale_draft_is_refused(app, users, session, iclei):
 def publish(client, session, assessment_id):
     """Publish, confirming when the period has not ended yet."""
     version = session.get(Assessment, assessment_id).version
+    asked = client.post(f"/assessments/{assessment_id}/publish", data={"version": version})
+    assert asked.status_code == 200 and "A published report cannot be unpublished" in asked.get_data(
+        as_text=True
+    )
     response = client.post(
-        f"/assessments/{assessment_id}/publish", data={"version": version, "confirm": "true"}
+        f"/assessments/{assessment_id}/publish", data={"version": version, "confirm": "yes"}
     )
     assert response.status_code == 303
     session.expire_all()
@@ -404,7 +409,7 @@ def test_publishing_before_the_period_ends_asks_first_and_the_report_says_so(app
     assert asked.status_code == 200
     page = asked.get_data(as_text=True)
     assert "runs from 2025-01-01 to 2026-12-31, and today is 2026-11-23: it has not ended yet" in page
-    assert 'name="confirm" value="true"' in page and f'name="version" value="{version}"' in page
+    assert 'name="confirm" value="yes"' in page and f'name="version" value="{version}"' in page
     session.expire_all()
     assert not session.get(Assessment, assessment_id).published
     assert not (Path(app.config["REPORTS_DIR"])).exists() or not any(
@@ -424,13 +429,17 @@ def test_publishing_before_the_period_ends_asks_first_and_the_report_says_so(app
     assert summary["Published before the period ended"] == "yes"
 
 
-def test_a_report_whose_period_has_ended_is_published_at_once_and_says_nothing_more(
+def test_a_report_whose_period_has_ended_asks_only_to_freeze_it_and_says_nothing_more(
     app, users, session, iclei
 ):
     editor = sign_in(app, users["editor"])
     assessment_id = new_draft(editor, iclei)  # 2024-2025
     version = session.get(Assessment, assessment_id).version
-    response = editor.post(f"/assessments/{assessment_id}/publish", data={"version": version})
+    asked = editor.post(f"/assessments/{assessment_id}/publish", data={"version": version})
+    assert asked.status_code == 200 and "not ended" not in asked.get_data(as_text=True)
+    response = editor.post(
+        f"/assessments/{assessment_id}/publish", data={"version": version, "confirm": "yes"}
+    )
     assert response.status_code == 303
     session.expire_all()
     published = session.get(Assessment, assessment_id)
@@ -532,7 +541,7 @@ def test_a_draft_cannot_be_made_public(app, users, session, iclei):
     assert "public: only a published report can be made public" in response.get_data(as_text=True)
     missing = admin.post(f"/assessments/{assessment_id}/publish", data={})
     assert missing.status_code == 422 and "version: is missing" in missing.get_data(as_text=True)
-    stale = admin.post(f"/assessments/{assessment_id}/publish", data={"version": 7})
+    stale = admin.post(f"/assessments/{assessment_id}/publish", data={"version": 7, "confirm": "yes"})
     assert stale.status_code == 409 and "changed by someone else" in stale.get_data(as_text=True)
     session.expire_all()
     assert not session.get(Assessment, assessment_id).public
@@ -950,3 +959,54 @@ def test_a_draft_stored_with_year_1_still_opens_and_saves(app, users, session, i
         assert editor.get(url).status_code == 200, url
     assert editor.get(f"{base}/charts/status-by-pillar.svg").status_code == 200
     assert editor.post(f"{base}/edit", data={**SURVEY, "version": stored.version}).status_code == 303
+
+
+def test_a_draft_is_deleted_after_confirming_and_the_history_keeps_it(app, users, session, iclei):
+    editor = sign_in(app, users["editor"])
+    assessment_id = new_draft(editor, iclei)
+    editor.post(f"/assessments/{assessment_id}/edit", data={**SURVEY, "version": 1})
+    draft = session.get(Assessment, assessment_id)
+    title, version = draft.title, draft.version
+    assert "Delete this draft" in editor.get(f"/assessments/{assessment_id}").get_data(as_text=True)
+    asked = editor.post(f"/assessments/{assessment_id}/delete", data={"version": version})
+    assert asked.status_code == 200 and f"Delete the draft {title}?" in asked.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Assessment, assessment_id) is not None
+    deleted = editor.post(f"/assessments/{assessment_id}/delete", data={"version": version, "confirm": "yes"})
+    assert deleted.status_code == 303 and deleted.location.endswith(f"/plans/{iclei}/assessments")
+    session.expire_all()
+    assert session.get(Assessment, assessment_id) is None
+    assert session.scalar(sa.select(sa.func.count()).select_from(SurveyIndicator)) == 0
+    gone = session.scalar(
+        sa.select(HistoryEntry).where(
+            HistoryEntry.entity == "assessment",
+            HistoryEntry.entity_id == assessment_id,
+            HistoryEntry.kind == "deleted",
+        )
+    )
+    assert gone is not None and title in gone.before
+    assert editor.get(f"/assessments/{assessment_id}").status_code == 404
+
+
+def test_a_published_report_cannot_be_deleted(app, users, session, iclei):
+    editor = sign_in(app, users["editor"])
+    assessment_id = new_draft(editor, iclei)
+    published = publish(editor, session, assessment_id)
+    folder = Path(app.config["REPORTS_DIR"]) / published.report_dir
+    files = {path.name: path.read_bytes() for path in folder.iterdir()}
+    page = editor.get(f"/assessments/{assessment_id}").get_data(as_text=True)
+    assert "Delete this draft" not in page
+    refused = editor.post(
+        f"/assessments/{assessment_id}/delete", data={"version": published.version, "confirm": "yes"}
+    )
+    assert refused.status_code == 409 and "published and frozen" in refused.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Assessment, assessment_id).published
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == files
+
+
+def test_viewers_cannot_delete_drafts(app, users, session, iclei):
+    editor = sign_in(app, users["editor"])
+    assessment_id = new_draft(editor, iclei)
+    viewer = sign_in(app, users["viewer"])
+    assert viewer.post(f"/assessments/{assessment_id}/delete", data={"version": 1}).status_code == 403

@@ -46,8 +46,10 @@ def test_draft_print_publish_and_share_an_assessment(page, browser, live_server)
     page.emulate_media(media="screen")
 
     page.get_by_role("button", name=re.compile("^Publish")).click()
-    # 2025-2026 has not ended: the tracker asks first, on a page of its own.
+    # 2025-2026 has not ended: the tracker asks first, on a page of its own, saying so.
+    expect(page.get_by_role("heading", name="Publish Assessment report 2025-2026?")).to_be_visible()
     expect(page.get_by_text("it has not ended yet")).to_be_visible()
+    expect(page.get_by_text("A published report cannot be unpublished, edited or deleted.")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Publish now, before the period ends").click()
     expect(page.get_by_text("This report is frozen")).to_be_visible()

@@ -80,6 +80,11 @@ def test_log_correct_and_delete_hours(page):
     page.get_by_role("button", name="Save the correction").click()
     expect(page.get_by_text("The entry is corrected.")).to_be_visible()
     page.get_by_role("button", name="Delete the entry of 2025-03-14").first.click()
+    # Nothing is deleted on one click: a page says what will happen, and asks.
+    expect(page.get_by_role("heading", name="Delete the entry of 2025-03-14?")).to_be_visible()
+    expect(page.get_by_text(re.compile("The entry of 3.0 h on 2025-03-14 by Elena Rossi"))).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Delete the entry of 2025-03-14").click()
     expect(page.get_by_text("The entry is deleted; the history keeps what it was.")).to_be_visible()
 
 
@@ -162,5 +167,19 @@ def test_an_admin_manages_the_plan_and_archives_an_action(page):
     page.goto("/")
     open_action(page, "Gender training for management")
     page.get_by_role("button", name=re.compile("^Archive 3.3.2")).click()
+    expect(page.get_by_role("heading", name="Archive 3.3.2?")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Archive 3.3.2", exact=True).click()
     expect(page.get_by_text("3.3.2 is archived; its hours and history are kept.")).to_be_visible()
     expect(page.get_by_role("link", name="Gender training for management")).to_have_count(0)
+
+    # An admin finds it under Manage plans and brings it back.
+    page.get_by_role("link", name="Manage plans").click()
+    page.get_by_role("link", name="Gender Mainstreaming Action Plan 2023-2026").click()
+    expect(page.get_by_role("row", name=re.compile("3.3.2 Gender training for management"))).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Restore 3.3.2").click()
+    expect(
+        page.get_by_text("3.3.2 is restored: it is back in the plan and can change again.")
+    ).to_be_visible()
+    expect(page.get_by_text("No archived actions.")).to_be_visible()

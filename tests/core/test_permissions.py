@@ -56,7 +56,7 @@ def samples(app, session, users, password_hash):
     session.add(entry)
     plan = session.get(Plan, action.plan_id)
     draft = create_assessment(session, plan, start=date(2024, 1, 1), end=date(2025, 12, 31))
-    public = create_assessment(session, plan, start=date(2022, 1, 1), end=date(2023, 12, 31))
+    public = create_assessment(session, plan, start=date(2023, 1, 1), end=date(2023, 12, 31))
     publish(
         session,
         public,

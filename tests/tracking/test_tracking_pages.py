@@ -362,7 +362,10 @@ def test_log_correct_and_delete_hours(editor, iclei, session, users):
         },
     )
     assert stale.status_code == 409 and 'value="3"' in stale.get_data(as_text=True)
-    deleted = editor.post(f"/hours/{entry.id}/delete", data={"version": entry.version})
+    asked = editor.post(f"/hours/{entry.id}/delete", data={"version": entry.version})
+    assert asked.status_code == 200 and get(session, TimeEntry, id=entry.id) is not None
+    assert "The entry of 2.5 h on 2025-03-14 by Editor Person, on 3.2.6, will be deleted" in text(asked)
+    deleted = editor.post(f"/hours/{entry.id}/delete", data={"version": entry.version, "confirm": "yes"})
     assert deleted.status_code == 303
     assert get(session, TimeEntry, id=entry.id) is None
     gone = session.scalars(
@@ -384,7 +387,12 @@ def test_only_the_owner_or_an_admin_changes_an_entry(app, client, auth, users, s
     assert client.get(f"/hours/{entry.id}/edit").status_code == 200
     auth.logout()
     auth.login(users["admin"])
-    assert client.post(f"/hours/{entry.id}/delete", data={"version": entry.version}).status_code == 303
+    assert (
+        client.post(
+            f"/hours/{entry.id}/delete", data={"version": entry.version, "confirm": "yes"}
+        ).status_code
+        == 303
+    )
 
 
 def test_one_person_logs_at_most_24_hours_in_one_day(editor, iclei, session):
@@ -678,7 +686,14 @@ def test_an_admin_archives_an_action_which_keeps_its_hours(admin, editor, sessio
         webinar,
     )
     session.commit()
-    response = admin.post(f"/actions/{webinar.id}/archive", data={"version": webinar.version})
+    asked = admin.post(f"/actions/{webinar.id}/archive", data={"version": webinar.version})
+    assert asked.status_code == 200 and "Archive 3.2.6?" in text(asked)
+    assert (
+        "can no longer be changed" in text(asked) and get(session, Action, id=webinar.id).archived_at is None
+    )
+    response = admin.post(
+        f"/actions/{webinar.id}/archive", data={"version": webinar.version, "confirm": "yes"}
+    )
     assert response.status_code == 303
     assert "ICLEI member webinar" not in text(admin.get(f"/plans/{iclei}"))
     assert get(session, TimeEntry, action_id=webinar.id) is not None
@@ -689,6 +704,64 @@ def test_an_admin_archives_an_action_which_keeps_its_hours(admin, editor, sessio
         data={"status": "completed", "note": "", "version": webinar.version + 1},
     )
     assert refused.status_code == 409 and "3.2.6 is archived" in text(refused)
+
+
+def test_the_archive_page_asks_first_and_keeps_the_form(admin, session):
+    webinar = get(session, Action, code="3.2.6")
+    asked = admin.post(f"/actions/{webinar.id}/archive", data={"version": webinar.version})
+    html = asked.get_data(as_text=True)
+    # Without JavaScript: a form that posts the same version again with confirm=yes, and a way back.
+    assert f'action="/actions/{webinar.id}/archive"' in html
+    assert f'name="version" value="{webinar.version}"' in html and 'name="confirm" value="yes"' in html
+    assert f'href="/actions/{webinar.id}"' in html and "Cancel: go back, nothing changes" in html
+    assert "Its hours and history are kept. An admin can restore it" in text(asked)
+
+
+def test_an_admin_lists_and_restores_archived_actions(admin, session, iclei):
+    webinar = get(session, Action, code="3.2.6")
+    plan_page = text(admin.get(f"/admin/plans/{iclei}"))
+    assert "No archived actions." in plan_page
+    archived = admin.post(
+        f"/actions/{webinar.id}/archive", data={"version": webinar.version, "confirm": "yes"}
+    )
+    assert archived.status_code == 303
+    webinar = get(session, Action, id=webinar.id)
+    plan_page = text(admin.get(f"/admin/plans/{iclei}"))
+    assert "Archived actions" in plan_page and "3.2.6 ICLEI member webinar" in plan_page
+    assert "Restore 3.2.6" in plan_page
+    stale = admin.post(
+        f"/admin/plans/{iclei}/actions/{webinar.id}/restore", data={"version": webinar.version - 1}
+    )
+    assert stale.status_code == 409 and get(session, Action, id=webinar.id).archived_at is not None
+    restored = admin.post(
+        f"/admin/plans/{iclei}/actions/{webinar.id}/restore", data={"version": webinar.version}
+    )
+    assert restored.status_code == 303
+    assert "3.2.6 is restored" in text(admin.get(restored.location))
+    assert get(session, Action, id=webinar.id).archived_at is None
+    assert "ICLEI member webinar" in text(admin.get(f"/plans/{iclei}"))
+    # The history has both: archived, then restored.
+    rows = session.scalars(
+        sa.select(HistoryEntry)
+        .where(HistoryEntry.entity == "action", HistoryEntry.entity_id == webinar.id)
+        .where(HistoryEntry.field == "archived_at")
+        .order_by(HistoryEntry.id)
+    ).all()
+    assert [(row.before is None, row.after is None) for row in rows] == [(True, False), (False, True)]
+    # Restoring what is not archived says so.
+    again = admin.post(
+        f"/admin/plans/{iclei}/actions/{webinar.id}/restore",
+        data={"version": get(session, Action, id=webinar.id).version},
+    )
+    assert again.status_code == 409 and "3.2.6 is not archived" in text(again)
+
+
+def test_editors_cannot_restore(editor, session, iclei):
+    webinar = get(session, Action, code="3.2.6")
+    response = editor.post(
+        f"/admin/plans/{iclei}/actions/{webinar.id}/restore", data={"version": webinar.version}
+    )
+    assert response.status_code == 403
 
 
 def test_editors_cannot_archive(editor, session):
@@ -747,7 +820,10 @@ def test_admin_adds_renames_and_reorders_pillars(admin, session, iclei):
     added = get(session, Pillar, plan_id=iclei, name="Partnerships")
     assert added.position == 5
     duplicate = admin.post(f"{base}/pillars", data={"name": "Communication"})
-    assert duplicate.status_code == 422 and "already has a pillar with this name" in text(duplicate)
+    assert (
+        duplicate.status_code == 422
+        and "name: a pillar of this plan is already called Communication" in text(duplicate)
+    )
     assert (
         admin.post(
             f"{base}/pillars/{added.id}", data={"name": "External partnerships", "version": added.version}

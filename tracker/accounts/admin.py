@@ -35,6 +35,7 @@ from tracker.accounts.twostep import reset as reset_two_step
 from tracker.accounts.web import confirmed, event
 from tracker.core import validation
 from tracker.core.extensions import db
+from tracker.core.pages import confirm_page, confirmed_by_form
 from tracker.core.permissions import Need, Role, requires
 from tracker.core.scope import current_scope, get_or_404, scoped
 
@@ -185,6 +186,20 @@ def user_active(user_id: int):
     if not form.validate_on_submit() or form.active.data not in {"0", "1"}:
         abort(400, _("active: must be 0 or 1."))
     active = form.active.data == "1"
+    if not active and user.active and not confirmed_by_form():
+        return confirm_page(
+            title=_("Deactivate %(name)s?", name=user.name),
+            consequences=[
+                _(
+                    "%(name)s (%(email)s) will be signed out everywhere at once, and their API tokens "
+                    "stop working. They cannot sign in until an admin reactivates them.",
+                    name=user.name,
+                    email=user.email,
+                ),
+            ],
+            button=_("Deactivate %(name)s", name=user.name),
+            back=url_for("admin.users"),
+        )
     try:
         set_active(db.session, user, active)
     except AccountError as error:
@@ -210,7 +225,7 @@ def user_two_step(user_id: int):
         abort(400)
     reset_two_step(user)
     user.session_nonce = new_session_nonce()
-    event(SecurityEventKind.TWO_STEP_RESET, user, detail=f"by user {current_user.id}")
+    event(SecurityEventKind.TWO_STEP_RESET, user)
     db.session.commit()
     flash(
         _(
@@ -237,7 +252,7 @@ def user_password(user_id: int):
             form.new.errors.append(error.message)
             status = 422
         else:
-            event(SecurityEventKind.PASSWORD_RESET, user, detail=f"by user {current_user.id}")
+            event(SecurityEventKind.PASSWORD_RESET, user)
             db.session.commit()
             message = _("The password of %(name)s has been reset; their sessions have ended.", name=user.name)
             flash(message, "info")
@@ -287,6 +302,22 @@ def revoke(token_id: int):
     form = ActiveForm(active="0")
     if not form.validate_on_submit():
         abort(400)
+    if token.revoked_at is None and not confirmed_by_form():
+        purpose = token.name or _("no purpose given")
+        return confirm_page(
+            title=_("Revoke token %(id)s?", id=token.id),
+            consequences=[
+                _(
+                    "Token %(id)s of %(name)s (%(purpose)s): every call with it gets 401 from now on.",
+                    id=token.id,
+                    name=token.user.name,
+                    purpose=purpose,
+                ),
+                _("A revoked token cannot be used again: whatever uses it needs a new token."),
+            ],
+            button=_("Revoke token %(id)s", id=token.id),
+            back=url_for("admin.tokens"),
+        )
     if revoke_token(token):
         event(SecurityEventKind.TOKEN_REVOKED, token.user, detail=f"token {token.id}")
         db.session.commit()

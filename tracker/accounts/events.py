@@ -19,15 +19,20 @@ def record_event(
     kind: SecurityEventKind,
     *,
     user: User | None = None,
+    actor: User | None = None,
     email: str = "",
     client: str = "",
     path: str = "",
     detail: str = "",
 ) -> SecurityEvent:
-    """Add a security event to ``session`` (the caller commits) and write it to the log."""
+    """Add a security event to ``session`` (the caller commits) and write it to the log.
+
+    ``user`` is the account it is about; ``actor`` whoever was signed in and did it, when not
+    the same person (an admin deactivating someone)."""
     event = SecurityEvent(
         kind=kind,
         user_id=user.id if user else None,
+        actor_id=actor.id if actor else None,
         organisation_id=user.organisation_id if user else None,
         email=(user.email if user else email)[:254],
         client=client[:64],
@@ -36,9 +41,10 @@ def record_event(
     )
     session.add(event)
     log.info(
-        "security event %s user=%s email=%s client=%s path=%s %s",
+        "security event %s user=%s actor=%s email=%s client=%s path=%s %s",
         kind.value,
         user.id if user else "-",
+        actor.id if actor else "-",
         event.email or "-",
         client or "-",
         path or "-",
@@ -78,7 +84,7 @@ def security_log(
     events = session.scalars(
         sa.select(SecurityEvent)
         .where(*where)
-        .options(joinedload(SecurityEvent.user))
+        .options(joinedload(SecurityEvent.user), joinedload(SecurityEvent.actor))
         .order_by(SecurityEvent.at.desc(), SecurityEvent.id.desc())
         .offset((page - 1) * per_page)
         .limit(per_page)

@@ -160,7 +160,10 @@ class SecurityEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     kind: Mapped[SecurityEventKind] = mapped_column(enum_column(SecurityEventKind, "security_event_kind"))
+    # The account the event is about.
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    # Who was signed in and acted, when that was someone (an admin changing another's account).
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
     # The email typed at a failed sign-in, which may belong to nobody.
     email: Mapped[str] = mapped_column(sa.String(254), default="")
@@ -168,7 +171,13 @@ class SecurityEvent(Base):
     path: Mapped[str] = mapped_column(sa.String(300), default="")
     detail: Mapped[str] = mapped_column(sa.Text, default="")
 
-    user: Mapped[User | None] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+    @property
+    def acted_by_another(self) -> bool:
+        """Whether someone other than the account's own person did it (an admin)."""
+        return self.actor_id is not None and self.actor_id != self.user_id
 
     @classmethod
     def in_scope(cls, scope) -> sa.ColumnElement[bool]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import UTC, datetime
 
@@ -9,6 +10,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -17,9 +19,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from limits import parse as parse_limit
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -83,7 +87,8 @@ def _account_key() -> str:
 
 def _failed(response) -> bool:
     # Only failed attempts count towards the limit: people who sign in are never throttled.
-    return response.status_code == 401
+    # A wrong password refused by the address limit (429) still counts for its account.
+    return response.status_code == 401 or bool(g.get("signin_failed"))
 
 
 def _attempting_user() -> User | None:
@@ -101,21 +106,73 @@ def _throttled(limit) -> None:
 
 
 def failure_limits(account_key, account_scope: str):
-    """Count failed attempts (401s) per client address and per account; past the limit, 429."""
+    """Count failed attempts (401s) per account; past the limit, 429 before the password or code
+    is even checked. The client address has its own, far looser count (:func:`address_refuses`),
+    so that one address cannot lock out everyone behind it."""
 
     def decorate(function):
-        for key, scope in ((account_key, account_scope), (client_address, "signin-client")):
-            function = limiter.limit(
-                _signin_limit,
-                key_func=key,
-                methods=["POST"],
-                deduct_when=_failed,
-                scope=scope,
-                on_breach=_throttled,
-            )(function)
-        return function
+        return limiter.limit(
+            _signin_limit,
+            key_func=account_key,
+            methods=["POST"],
+            deduct_when=_failed,
+            scope=account_scope,
+            on_breach=_throttled,
+        )(function)
 
     return decorate
+
+
+def _address_counter():
+    """The limit on failed sign-ins from one address, and the counter's key in the limiter's storage."""
+    limit = parse_limit(current_app.config["SIGNIN_ADDRESS_LIMIT"])
+    key = (current_app.config["RATELIMIT_KEY_PREFIX"], "signin-address:" + client_address(), "signin-address")
+    return limit, key
+
+
+def address_refuses() -> int | None:
+    """Count one failed sign-in from this address. Past ``SIGNIN_ADDRESS_LIMIT``: the seconds
+    until the address may try again (the failure is refused with 429), else ``None``.
+
+    Only failures reach here, after the password was checked: a person whose own account is not
+    throttled signs in with the right password from any address."""
+    limit, key = _address_counter()
+    strategy = limiter.limiter
+    if strategy.test(limit, *key):
+        strategy.hit(limit, *key)
+        return None
+    reset_at, _remaining = strategy.get_window_stats(limit, *key)
+    return max(1, math.ceil(reset_at - time.time()))
+
+
+def wait_words(seconds: int) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return ngettext(
+        "Too many failed sign-ins. Wait %(num)s minute, then try again.",
+        "Too many failed sign-ins. Wait %(num)s minutes, then try again.",
+        minutes,
+    )
+
+
+def throttled_page(seconds: int):
+    """429 that says how long to wait, in words and in ``Retry-After``; the sign-in page keeps
+    its form with the email filled in, ready for when the wait is over."""
+    message = wait_words(seconds)
+    if request.endpoint == "auth.signin":
+        form = SignInForm(formdata=None, email=request.form.get("email", "")[:254])
+        flash(message, "error")
+        page = render_template("accounts/signin.html", form=form)
+    else:
+        page = render_template("error.html", status=429, title=_("Too many failed attempts"), message=message)
+    return page, 429, {"Retry-After": str(seconds)}
+
+
+@bp.errorhandler(429)
+def too_many(error):
+    """The account's limit was reached before the password or code was checked."""
+    current = limiter.current_limit
+    seconds = max(1, math.ceil(current.reset_at - time.time())) if current is not None else 60
+    return throttled_page(seconds)
 
 
 @bp.route("/signin", methods=["GET", "POST"])
@@ -140,6 +197,14 @@ def signin():
             return complete_signin(user, target)
         # Recorded against the account the email names, so its organisation's admins see it.
         account = account_for(db.session, form.email.data)
+        g.signin_failed = True
+        wait = address_refuses()
+        if wait is not None:
+            limit = current_app.config["SIGNIN_ADDRESS_LIMIT"]
+            detail = f"wrong password from an address past its limit ({limit})"
+            event(SecurityEventKind.SIGNIN_THROTTLED, account, email=form.email.data, detail=detail)
+            db.session.commit()
+            return throttled_page(wait)
         event(SecurityEventKind.SIGNIN_FAILED, account, email=form.email.data)
         db.session.commit()
         flash(_("The email or password is not right."), "error")

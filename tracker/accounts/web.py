@@ -11,7 +11,7 @@ import re
 import time
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, jsonify, redirect, request, session, url_for
+from flask import Flask, current_app, flash, g, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, logout_user
@@ -23,7 +23,6 @@ from tracker.core.errors import forbidden
 from tracker.core.extensions import db, login_manager
 from tracker.history.recording import set_actor
 
-# How often the idle clock in the session cookie is moved on, in seconds.
 # How often the idle clock in the session cookie is moved on, in seconds.
 SEEN_AT_RESOLUTION = 60
 
@@ -51,8 +50,12 @@ def client_address() -> str:
 
 
 def event(kind: SecurityEventKind, user: User | None = None, **details) -> None:
-    """Record a security event of this request."""
-    record_event(db.session, kind, user=user, client=client_address(), path=request.path, **details)
+    """Record a security event of this request about ``user``'s account; the signed-in person
+    (session or token) is recorded as who acted, so the log names the admin beside the account."""
+    actor = current_user._get_current_object() if current_user.is_authenticated else None
+    record_event(
+        db.session, kind, user=user, actor=actor, client=client_address(), path=request.path, **details
+    )
 
 
 def recently_confirmed() -> bool:
@@ -87,13 +90,16 @@ def load_user(user_id: str) -> User | None:
 
 
 def load_user_from_request(req) -> User | None:
-    """The user of an ``Authorization: Bearer`` token."""
+    """The user of an ``Authorization: Bearer`` token (Flask-Login asks only when no session
+    cookie signed the request in). ``g.token_authenticated`` tells the CSRF check that a valid
+    token, which a browser never sends by itself, is who makes this call."""
     header = req.headers.get("Authorization", "")
     scheme, _sep, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
     user = user_for_token(db.session, token.strip())
     if user is not None:
+        g.token_authenticated = True
         db.session.commit()
     return user
 

@@ -110,6 +110,15 @@ def draft(assessment: Assessment) -> None:
         raise Conflict(FROZEN.format(title=assessment.title), [assessment])
 
 
+def delete_assessment(session: Session, assessment: Assessment, *, version: int) -> None:
+    """Delete a draft with its survey figures (the history keeps them). A published report is
+    frozen: it is never deleted (:class:`Conflict`)."""
+    draft(assessment)
+    expect_version(assessment, version, assessment.title)
+    session.delete(assessment)
+    flush(session, [assessment], assessment.title)
+
+
 def update_assessment(
     session: Session,
     assessment: Assessment,

@@ -25,6 +25,7 @@ from tracker.assessments.report import (
     assessment_data,
     create_assessment,
     default_period,
+    delete_assessment,
     draft,
     frozen_data,
     frozen_file,
@@ -40,7 +41,7 @@ from tracker.core.concurrency import Conflict
 from tracker.core.downloads import attachment
 from tracker.core.extensions import db
 from tracker.core.forms import BoundedFieldList, VersionForm
-from tracker.core.pages import flash_unshown, refused_page, status_of
+from tracker.core.pages import confirm_page, confirmed_by_form, flash_unshown, refused_page, status_of
 from tracker.core.permissions import Need, requires
 from tracker.core.scope import get_or_404
 from tracker.core.validation import Errors, Invalid
@@ -399,37 +400,51 @@ def save(assessment_id: int):
     return redirect(url_for("assessments.show", assessment_id=assessment.id), 303)
 
 
-class PublishForm(VersionForm):
-    """Publish, from the version seen; ``confirm`` once the person has read that the period has
-    not ended yet."""
-
-    confirm = HiddenField()
-
-
 @bp.post("/assessments/<int:assessment_id>/publish")
 @requires(Need.EDIT)
 @refused_page(refused)
 def publish_report(assessment_id: int):
     """Freeze the report: its figures, texts and workbook are stored with checksums.
 
-    A report whose period has not ended yet is published only once confirmed: the first post
-    answers with a page that explains it and offers the confirmed post (no JavaScript needed).
+    The first post answers with a page that says what publishing does (and, for a period that
+    has not ended yet, that its figures stop at today) and offers the confirmed post; no
+    JavaScript needed.
     """
     assessment = assessment_or_404(assessment_id)
-    form = PublishForm()
-    errors = Errors()
-    version = errors.check("version", validation.version, form.version.data)
-    confirmed = errors.check("confirm", validation.boolean, form.confirm.data)
-    errors.raise_any()
+    version = validation.version("version", VersionForm().version.data)
+    confirmed = confirmed_by_form()
     draft(assessment)
     early = not period_ended(assessment, today())
-    if early and not confirmed:
-        return render_template(
-            "assessments/confirm_publish.html",
-            assessment=assessment,
-            plan=assessment.plan,
-            version=version,
-            today=today(),
+    if not confirmed:
+        consequences = [
+            _(
+                "Its figures, texts and workbook are written once, with checksums, and never "
+                "change again: later changes to the plan do not reach it."
+            ),
+            _("A published report cannot be unpublished, edited or deleted."),
+        ]
+        if early:
+            consequences[:0] = [
+                _(
+                    "The period of this report runs from %(start)s to %(end)s, and today is %(today)s: "
+                    "it has not ended yet.",
+                    start=assessment.period_start.isoformat(),
+                    end=assessment.period_end.isoformat(),
+                    today=today().isoformat(),
+                ),
+                _(
+                    "Publishing freezes the figures as of today. What happens from tomorrow to the end "
+                    "of the period will never be in this report, and the published report will say "
+                    "that it was published before its period ended."
+                ),
+            ]
+        return confirm_page(
+            title=_("Publish %(title)s?", title=assessment.title),
+            consequences=consequences,
+            button=_("Publish now, before the period ends")
+            if early
+            else _("Publish and freeze %(title)s", title=assessment.title),
+            back=url_for("assessments.show", assessment_id=assessment.id),
         )
     publish(
         db.session,
@@ -444,6 +459,32 @@ def publish_report(assessment_id: int):
     db.session.commit()
     flash(_("%(title)s is published. Its figures and workbook are frozen.", title=assessment.title), "info")
     return redirect(url_for("assessments.show", assessment_id=assessment.id), 303)
+
+
+@bp.post("/assessments/<int:assessment_id>/delete")
+@requires(Need.EDIT)
+@refused_page(refused)
+def delete(assessment_id: int):
+    """Delete a draft (the history keeps it); a published report is frozen and stays (409)."""
+    assessment = assessment_or_404(assessment_id)
+    version = validation.version("version", VersionForm().version.data)
+    if not assessment.published and not confirmed_by_form():
+        return confirm_page(
+            title=_("Delete the draft %(title)s?", title=assessment.title),
+            consequences=[
+                _(
+                    "The draft, its survey figures and its written sections will be deleted. The history "
+                    "keeps what they were, but the draft cannot be brought back."
+                ),
+            ],
+            button=_("Delete the draft %(title)s", title=assessment.title),
+            back=url_for("assessments.show", assessment_id=assessment.id),
+        )
+    plan_id, title = assessment.plan_id, assessment.title
+    delete_assessment(db.session, assessment, version=version)
+    db.session.commit()
+    flash(_("The draft %(title)s is deleted; the history keeps it.", title=title), "info")
+    return redirect(url_for("assessments.index", plan_id=plan_id), 303)
 
 
 @bp.post("/assessments/<int:assessment_id>/visibility")

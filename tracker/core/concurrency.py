@@ -6,7 +6,7 @@ the caller shows both versions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -56,3 +56,17 @@ def claim(session: Session, record, version: int, what: str) -> None:
         session.rollback()
         raise Conflict(STALE.format(what=what), [record])
     session.expire(record, ["version"])
+
+
+def flush_new(session: Session, records: Sequence, what: str, taken: Callable[[], None]) -> None:
+    """Write a new record whose name must be unique. Two people creating the same one at once
+    both pass the check before the insert; the database's unique constraint refuses the second.
+    Then the transaction is undone and ``taken()`` checks again: it raises the
+    :class:`~tracker.core.validation.Invalid` naming the field, as the check before would have.
+    Any other integrity error is raised as it is."""
+    try:
+        flush(session, records, what)
+    except sa.exc.IntegrityError:
+        session.rollback()
+        taken()
+        raise

@@ -78,7 +78,11 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "tracker"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Failed sign-ins per account: strict, checked before the password.
         "SIGNIN_FAILURE_LIMIT": env.get("SIGNIN_FAILURE_LIMIT", "10 per 15 minutes"),
+        # Failed sign-ins per client address: loose, since a whole office may share one address
+        # behind NAT; past it only wrong passwords are refused, a right one still signs in.
+        "SIGNIN_ADDRESS_LIMIT": env.get("SIGNIN_ADDRESS_LIMIT", "100 per 15 minutes"),
         # Two-step sign-in for everyone: on by default in production (ASVS level 2).
         "MFA_REQUIRED": _flag(env.get("MFA_REQUIRED", "1" if mode == "production" else "0")),
         # Admins confirm who they are again before changing accounts if their sign-in is older.

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import wraps
 
-from flask import flash
+from flask import flash, render_template, request
 
 from tracker.core.concurrency import Conflict
 from tracker.core.extensions import db
@@ -70,3 +70,35 @@ def flash_unshown(errors: dict[str, str], shown: Iterable[str] | Callable[[str],
         else:
             flash(f"{field}: {message}", "error")
     return kept
+
+
+# Changes that cannot be undone ask first. The button on the page posts the form as usual; the
+# view answers with a page naming the consequence and a button that posts the same form again
+# with ``confirm=yes``. No JavaScript is needed, and a form sent by a script says it on purpose.
+CONFIRMED = "yes"
+
+
+def confirmed_by_form() -> bool:
+    """Whether the form says the person saw the consequence and confirmed (``confirm=yes``)."""
+    return request.form.get("confirm") == CONFIRMED
+
+
+def confirm_page(*, title: str, consequences: list[str], button: str, back: str):
+    """The page asking to confirm (200): what will happen, in words, a button that sends the
+    same form again with ``confirm=yes``, and a way back where nothing changes."""
+    kept = [
+        (name, value)
+        for name, values in request.form.lists()
+        if name not in {"csrf_token", "confirm"}
+        for value in values
+    ]
+    page = render_template(
+        "confirm.html",
+        title=title,
+        consequences=consequences,
+        button=button,
+        back=back,
+        action=request.path,
+        kept=kept,
+    )
+    return page, 200

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, g, request
+from flask_login import current_user
 
 from tracker.core.extensions import csrf, limiter
 
@@ -23,15 +24,21 @@ CONTENT_SECURITY_POLICY = "; ".join(
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def bearer_api_call() -> bool:
-    """An API call that authenticates with a bearer token, which a browser never sends by itself."""
-    return request.blueprint == "api" and request.headers.get("Authorization", "").lower().startswith(
-        "bearer "
-    )
+def token_authenticated() -> bool:
+    """Whether a valid bearer token is who makes this API call.
+
+    The header alone proves nothing: a junk ``Authorization: Bearer`` beside a session cookie
+    must not lift the CSRF check while the cookie signs the request in. Asking for
+    ``current_user`` first makes Flask-Login load the caller; its request loader (accounts)
+    sets ``g.token_authenticated`` only when a token matched and no session cookie did.
+    """
+    if request.blueprint != "api" or not request.headers.get("Authorization"):
+        return False
+    return bool(current_user.is_authenticated and g.get("token_authenticated"))
 
 
 def check_csrf() -> None:
-    """Every state change needs a CSRF token, except bearer-token API calls.
+    """Every state change needs a CSRF token, except API calls a valid bearer token authenticated.
 
     Session-authenticated API writes send the token in the ``X-CSRFToken`` header. A request no
     route takes (an unknown URL: 404; a method the URL does not accept: 405) changes nothing,
@@ -39,7 +46,7 @@ def check_csrf() -> None:
     """
     if request.routing_exception is not None or request.url_rule is None:
         return
-    if request.method in UNSAFE_METHODS and not bearer_api_call():
+    if request.method in UNSAFE_METHODS and not token_authenticated():
         csrf.protect()
 
 

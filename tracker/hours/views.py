@@ -20,10 +20,11 @@ from tracker.core.clock import today
 from tracker.core.concurrency import Conflict
 from tracker.core.extensions import db
 from tracker.core.forms import VersionForm, field_errors, kept
-from tracker.core.pages import refused_page, status_of
+from tracker.core.pages import confirm_page, confirmed_by_form, refused_page, status_of
 from tracker.core.permissions import Need, Role, requires
 from tracker.core.scope import get_or_404
 from tracker.core.validation import Errors
+from tracker.hours.display import format_hours
 from tracker.hours.models import TimeEntry
 from tracker.hours.services import delete_entry, log_hours, update_entry
 from tracker.plans.loaders import plan_or_404
@@ -183,7 +184,26 @@ def delete(entry_id: int):
     entry = entry_or_404(entry_id)
     form = VersionForm()
     owner = entry.user_id
-    delete_entry(db.session, entry, version=validation.version("version", form.version.data))
+    version = validation.version("version", form.version.data)
+    if not confirmed_by_form():
+        on = entry.action.code if entry.action is not None else _("overall management")
+        return confirm_page(
+            title=_("Delete the entry of %(date)s?", date=entry.spent_on.isoformat()),
+            consequences=[
+                _(
+                    "The entry of %(hours)s on %(date)s by %(name)s, on %(on)s, will be deleted: "
+                    "it leaves every total, the dashboard and the workbooks at once.",
+                    hours=format_hours(entry.hours),
+                    date=entry.spent_on.isoformat(),
+                    name=entry.user.name,
+                    on=on,
+                ),
+                _("The history keeps what it was, but the entry cannot be brought back."),
+            ],
+            button=_("Delete the entry of %(date)s", date=entry.spent_on.isoformat()),
+            back=url_for("hours.person", user_id=owner),
+        )
+    delete_entry(db.session, entry, version=version)
     db.session.commit()
     flash(_("The entry is deleted; the history keeps what it was."), "info")
     return redirect(url_for("hours.person", user_id=owner), 303)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tracker.accounts.models import Organisation
-from tracker.core.concurrency import expect_version, flush
+from tracker.core.concurrency import expect_version, flush, flush_new
 from tracker.core.validation import Invalid
 from tracker.plans.models import (
     Action,
@@ -34,7 +34,7 @@ def _title_free(session: Session, organisation_id: int, title: str, plan_id: int
         )
     )
     if taken is not None:
-        raise Invalid({"title": "another plan of your organisation has this title"})
+        raise Invalid({"title": f"another plan of your organisation is already called {title}"})
 
 
 def create_plan(
@@ -43,9 +43,10 @@ def create_plan(
     """A new, empty plan of ``organisation``."""
     _period(start_year, end_year)
     _title_free(session, organisation.id, title)
+    organisation_id = organisation.id
     plan = Plan(organisation=organisation, title=title, start_year=start_year, end_year=end_year)
     session.add(plan)
-    session.flush()
+    flush_new(session, [plan], "the plan", lambda: _title_free(session, organisation_id, title))
     return plan
 
 
@@ -120,9 +121,10 @@ def update_plan(
     expect_version(plan, version, "the plan")
     _period(start_year, end_year)
     check_period_keeps_records(session, plan, start_year, end_year)
-    _title_free(session, plan.organisation_id, title, plan.id)
+    organisation_id, plan_id = plan.organisation_id, plan.id
+    _title_free(session, organisation_id, title, plan_id)
     plan.title, plan.start_year, plan.end_year = title, start_year, end_year
-    flush(session, [plan], "the plan")
+    flush_new(session, [plan], "the plan", lambda: _title_free(session, organisation_id, title, plan_id))
 
 
 def _name_free(session: Session, plan: Plan, name: str, pillar_id: int | None = None) -> None:
@@ -132,7 +134,7 @@ def _name_free(session: Session, plan: Plan, name: str, pillar_id: int | None = 
         )
     )
     if taken is not None:
-        raise Invalid({"name": "the plan already has a pillar with this name"})
+        raise Invalid({"name": f"a pillar of this plan is already called {name}"})
 
 
 def add_pillar(session: Session, plan: Plan, name: str) -> Pillar:
@@ -141,16 +143,19 @@ def add_pillar(session: Session, plan: Plan, name: str) -> Pillar:
     last = session.scalar(sa.select(sa.func.max(Pillar.position)).where(Pillar.plan_id == plan.id)) or 0
     pillar = Pillar(plan=plan, position=last + 1, name=name)
     session.add(pillar)
-    session.flush()
+    flush_new(session, [pillar], "the pillar", lambda: _name_free(session, plan, name))
     return pillar
 
 
 def rename_pillar(session: Session, pillar: Pillar, name: str, *, version: int) -> None:
     """Give a pillar another name."""
     expect_version(pillar, version, f"pillar {pillar.position}")
-    _name_free(session, pillar.plan, name, pillar.id)
+    plan, pillar_id = pillar.plan, pillar.id
+    _name_free(session, plan, name, pillar_id)
     pillar.name = name
-    flush(session, [pillar], f"pillar {pillar.position}")
+    flush_new(
+        session, [pillar], f"pillar {pillar.position}", lambda: _name_free(session, plan, name, pillar_id)
+    )
 
 
 def move_pillar(session: Session, pillar: Pillar, step: int, *, version: int) -> None:
@@ -184,13 +189,8 @@ def add_allocation_line(
     """Add a line to a year's allocation."""
     if year not in plan.years:
         raise Invalid({"year": f"must be within the plan's period {plan.start_year}-{plan.end_year}"})
-    taken = session.scalar(
-        sa.select(AllocationLine.id).where(
-            AllocationLine.plan_id == plan.id, AllocationLine.year == year, AllocationLine.name == name
-        )
-    )
-    if taken is not None:
-        raise Invalid({"name": f"{year} already has a line called {name}"})
+    plan_id = plan.id
+    _line_name_free(session, plan_id, year, name)
     last = (
         session.scalar(
             sa.select(sa.func.max(AllocationLine.position)).where(
@@ -203,8 +203,21 @@ def add_allocation_line(
         plan=plan, year=year, position=last + 1, kind=kind, name=name, hours=hours, description=description
     )
     session.add(line)
-    session.flush()
+    flush_new(session, [line], "the line", lambda: _line_name_free(session, plan_id, year, name))
     return line
+
+
+def _line_name_free(session: Session, plan_id: int, year: int, name: str, line_id: int | None = None) -> None:
+    taken = session.scalar(
+        sa.select(AllocationLine.id).where(
+            AllocationLine.plan_id == plan_id,
+            AllocationLine.year == year,
+            AllocationLine.name == name,
+            AllocationLine.id != (line_id or 0),
+        )
+    )
+    if taken is not None:
+        raise Invalid({"name": f"{year} already has a line called {name}"})
 
 
 def update_allocation_line(
@@ -213,12 +226,10 @@ def update_allocation_line(
     """Change a line's kind, name or hours."""
     what = f"the {line.year} line {line.name}"
     expect_version(line, version, what)
+    plan_id, year, line_id = line.plan_id, line.year, line.id
+    _line_name_free(session, plan_id, year, name, line_id)
     line.kind, line.name, line.hours = kind, name, hours
-    try:
-        flush(session, [line], what)
-    except sa.exc.IntegrityError:
-        session.rollback()
-        raise Invalid({"name": f"{line.year} already has a line with this name"}) from None
+    flush_new(session, [line], what, lambda: _line_name_free(session, plan_id, year, name, line_id))
 
 
 def delete_allocation_line(session: Session, line: AllocationLine, *, version: int) -> None:

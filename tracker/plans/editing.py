@@ -14,7 +14,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from tracker.core.concurrency import STALE, Conflict, claim, expect_version, flush
+from tracker.core.concurrency import STALE, Conflict, claim, expect_version, flush, flush_new
 from tracker.core.db import utcnow
 from tracker.core.validation import Invalid
 from tracker.history.recording import note_change, record_unchanged
@@ -237,19 +237,24 @@ def add_action(
     """Add an action to a pillar, with a code unique in its plan."""
     require_history()
     check_timeline(pillar.plan, fields)
-    taken = session.scalar(sa.select(Action.id).where(Action.plan_id == pillar.plan_id, Action.code == code))
-    if taken is not None:
-        raise Invalid({"code": f"{code} is already used in this plan"})
+    plan_id = pillar.plan_id
+    _code_free(session, plan_id, code)
     position = (
-        session.scalar(sa.select(sa.func.max(Action.position)).where(Action.plan_id == pillar.plan_id)) or 0
+        session.scalar(sa.select(sa.func.max(Action.position)).where(Action.plan_id == plan_id)) or 0
     ) + 1
     action = Action(
-        plan_id=pillar.plan_id, pillar=pillar, position=position, code=code, status=status, **vars(fields)
+        plan_id=plan_id, pillar=pillar, position=position, code=code, status=status, **vars(fields)
     )
     session.add(action)
     note_change(action, note)
-    session.flush()
+    flush_new(session, [action], f"action {code}", lambda: _code_free(session, plan_id, code))
     return action
+
+
+def _code_free(session: Session, plan_id: int, code: str) -> None:
+    taken = session.scalar(sa.select(Action.id).where(Action.plan_id == plan_id, Action.code == code))
+    if taken is not None:
+        raise Invalid({"code": f"{code} is already used in this plan"})
 
 
 def archive_action(session: Session, action: Action, *, version: int) -> None:
@@ -258,4 +263,14 @@ def archive_action(session: Session, action: Action, *, version: int) -> None:
     writable(action)
     expect_version(action, version, f"action {action.code}")
     action.archived_at = utcnow()
+    flush(session, [action], f"action {action.code}")
+
+
+def restore_action(session: Session, action: Action, *, version: int) -> None:
+    """Bring an archived action back into the plan, as it was; the history records it."""
+    require_history()
+    if action.archived_at is None:
+        raise Conflict(f"action: {action.code} is not archived; there is nothing to restore.", [action])
+    expect_version(action, version, f"action {action.code}")
+    action.archived_at = None
     flush(session, [action], f"action {action.code}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -12,13 +12,15 @@ from wtforms import HiddenField, StringField, TextAreaField
 from tracker.core import validation
 from tracker.core.concurrency import Conflict
 from tracker.core.extensions import db
+from tracker.core.forms import VersionForm
 from tracker.core.pages import flash_unshown, refused_page
 from tracker.core.permissions import Need, requires
 from tracker.core.scope import current_scope
 from tracker.core.validation import Errors
 from tracker.plans import admin as planning
-from tracker.plans.loaders import line_or_404, pillar_or_404, plan_or_404, plans_in
-from tracker.plans.models import AllocationKind, AllocationLine
+from tracker.plans.editing import restore_action
+from tracker.plans.loaders import action_or_404, line_or_404, pillar_or_404, plan_or_404, plans_in
+from tracker.plans.models import Action, AllocationKind, AllocationLine
 
 bp = Blueprint("planning", __name__, url_prefix="/admin/plans")
 
@@ -63,10 +65,16 @@ def page(plan, status=200, *, form_key=None, problems=None):
         .where(AllocationLine.plan_id == plan.id)
         .order_by(AllocationLine.year, AllocationLine.position, AllocationLine.id)
     ).all()
+    archived = db.session.scalars(
+        sa.select(Action)
+        .where(Action.plan_id == plan.id, Action.archived_at.is_not(None))
+        .order_by(Action.archived_at.desc(), Action.id)
+    ).all()
     return render_template(
         "plans/plan.html",
         plan=plan,
         lines=lines,
+        archived=archived,
         kinds=[kind.value for kind in AllocationKind],
         form_key=form_key,
         problems=problems or {},
@@ -223,3 +231,19 @@ def line(plan_id: int, line_id: int):
     errors.raise_any()
     planning.update_allocation_line(db.session, line, kind=kind, name=name, hours=hours, version=version)
     return done(plan, _("The line is saved."))
+
+
+@bp.post("/<int:plan_id>/actions/<int:action_id>/restore")
+@requires(Need.ADMIN)
+@refused_page(back_to_plan("archived"))
+def restore(plan_id: int, action_id: int):
+    """Bring an archived action back into the plan's pages and lists."""
+    plan = plan_or_404(plan_id)
+    action = action_or_404(action_id)
+    if action.plan_id != plan.id:
+        abort(404)
+    version = validation.version("version", VersionForm().version.data)
+    restore_action(db.session, action, version=version)
+    return done(
+        plan, _("%(code)s is restored: it is back in the plan and can change again.", code=action.code)
+    )

@@ -21,7 +21,7 @@ from tracker.core.clock import today
 from tracker.core.concurrency import Conflict
 from tracker.core.extensions import db
 from tracker.core.forms import VersionForm, errors_for, field_errors, kept
-from tracker.core.pages import flash_errors, refused_page, status_of
+from tracker.core.pages import confirm_page, confirmed_by_form, flash_errors, refused_page, status_of
 from tracker.core.permissions import Need, requires
 from tracker.core.scope import current_scope
 from tracker.core.validation import Errors, Invalid
@@ -589,6 +589,24 @@ def archive(action_id: int):
     action = action_or_404(action_id)
     form = VersionForm()
     version = validation.version("version", form.version.data)
+    if not confirmed_by_form():
+        return confirm_page(
+            title=_("Archive %(code)s?", code=action.code),
+            consequences=[
+                _(
+                    "%(code)s %(title)s will leave the plan's pages and lists, and can no longer be "
+                    "changed, get a new status or have hours logged.",
+                    code=action.code,
+                    title=action.title,
+                ),
+                _(
+                    "Its hours and history are kept. An admin can restore it from the plan's page "
+                    "under Manage plans."
+                ),
+            ],
+            button=_("Archive %(code)s", code=action.code),
+            back=url_for("tracking.action", action_id=action.id),
+        )
     archive_action(db.session, action, version=version)
     db.session.commit()
     flash(_("%(code)s is archived; its hours and history are kept.", code=action.code), "info")

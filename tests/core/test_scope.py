@@ -251,8 +251,7 @@ def filled(session, rule, values: dict, other: Side) -> dict:
         "target": "management",
         "period_start": "2024-01-01",
         "period_end": "2024-12-31",
-        "action": str(action.id),
-        f"version-{action.id}": str(action.version),
+        "action": f"{action.id}:{action.version}",
     }
     session.rollback()
     return body
@@ -448,7 +447,7 @@ def test_ids_of_another_organisation_in_a_form_or_a_file_change_nothing(app, ses
     cases = [
         (
             f"/plans/{plan}/actions/status",
-            {"action": str(action), f"version-{action}": str(version), "status": "completed", "note": ""},
+            {"action": f"{action}:{version}", "status": "completed", "note": ""},
             303,
         ),
         (f"/plans/{plan}/hours/new", entry, 422),

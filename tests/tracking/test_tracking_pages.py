@@ -115,9 +115,7 @@ def test_bulk_status_change_with_one_note(editor, iclei, session):
     response = editor.post(
         f"/plans/{iclei}/actions/status",
         data={
-            "action": [a.id, b.id],
-            f"version-{a.id}": a.version,
-            f"version-{b.id}": b.version,
+            "action": [f"{a.id}:{a.version}", f"{b.id}:{b.version}"],
             "status": "ongoing",
             "note": "Both started after the spring retreat",
         },
@@ -137,9 +135,7 @@ def test_bulk_change_is_all_or_nothing(editor, iclei, session):
     response = editor.post(
         f"/plans/{iclei}/actions/status",
         data={
-            "action": [a.id, b.id],
-            f"version-{a.id}": a.version,
-            f"version-{b.id}": b.version - 1,
+            "action": [f"{a.id}:{a.version}", f"{b.id}:{b.version - 1}"],
             "status": "ongoing",
             "note": "",
         },
@@ -156,9 +152,10 @@ TICKED = {
         "actions: at most 17 may be chosen at once (34 were sent)",
     ),
     "a million ticks": (lambda ids: ids[:1] * 1_000_000, "actions: at most 17 may be chosen at once"),
-    "an id of 2^63": (lambda ids: [*ids[:1], str(2**63)], "actions: must be a list of ids"),
-    "an id of 2^31": (lambda ids: [*ids[:1], str(2**31)], "actions: must be a list of ids"),
-    "a superscript id": (lambda ids: [*ids[:1], "²"], "actions: must be a list of ids"),
+    "an id of 2^63": (lambda ids: [*ids[:1], f"{2**63}:1"], "actions: must be a list of ids"),
+    "an id of 2^31": (lambda ids: [*ids[:1], f"{2**31}:1"], "actions: must be a list of ids"),
+    "a superscript id": (lambda ids: [*ids[:1], "²:1"], "actions: must be a list of ids"),
+    "no version": (lambda ids: [ids[0].partition(":")[0]], "version: is missing"),
 }
 
 
@@ -166,8 +163,7 @@ TICKED = {
 def test_the_ticked_actions_are_bounded_and_named(editor, iclei, session, case):
     make, message = TICKED[case]
     actions = session.scalars(sa.select(Action).where(Action.plan_id == iclei)).all()
-    data = {"action": make([str(a.id) for a in actions]), "status": "completed", "note": ""}
-    data |= {f"version-{a.id}": a.version for a in actions}
+    data = {"action": make([f"{a.id}:{a.version}" for a in actions]), "status": "completed", "note": ""}
     before = counts(session)
     response = editor.post(f"/plans/{iclei}/actions/status", data=data, follow_redirects=True)
     assert response.status_code < 500 and message in text(response)
@@ -590,6 +586,7 @@ BAD_ACTIONS = [
     ({"description": "x" * 20_001}, "description", "must be at most 20,000 characters"),
     ({"start_year": "2026", "end_year": "2024"}, "end_year", "2024 is before the start year 2026"),
     ({"start_year": "soon"}, "start_year", "soon is not a year"),
+    ({"start_year": "２０２５"}, "start_year", "type it with the digits 0-9"),
     ({"start_year": "1900"}, "start_year", "1900 is outside the plan&#39;s period 2023-2026"),
     ({"end_year": "2100"}, "end_year", "2100 is outside the plan&#39;s period 2023-2026"),
     ({"cadence": "monthly"}, "cadence", "Not a valid choice"),

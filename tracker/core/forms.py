@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import abort, flash, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import FieldList, HiddenField
+from wtforms import Field, FieldList, HiddenField
 
+from tracker.core import validation
 from tracker.core.validation import Invalid
 
 
@@ -95,3 +96,18 @@ def kept(form, error: Exception | None = None):
     if isinstance(error, Invalid):
         show_errors(form, error.errors)
     return form
+
+
+class TickedVersions(Field):
+    """The ticked rows of a list, each sent as ``id:version``: the record and the version of it
+    the person saw. One field, however many rows: read and bounded by :meth:`versions`."""
+
+    def process_formdata(self, valuelist):
+        self.data = list(valuelist)
+
+    def versions(self, field: str, *, most: int) -> dict[int, int]:
+        """Each ticked id with its version; at most ``most`` of them, or :class:`Invalid`."""
+        sent = self.data or []
+        ids = validation.ids(field, [str(value).partition(":")[0] for value in sent], most=most)
+        versions = [validation.version("version", str(value).partition(":")[2]) for value in sent]
+        return dict(zip(ids, versions, strict=False))

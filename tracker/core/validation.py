@@ -235,10 +235,9 @@ def year(field: str, value, *, years: range | None = None, required: bool = True
         return None
     if isinstance(value, bool):
         raise Invalid({field: "must be a year"})
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise Invalid({field: f"{str(value)[:20]} is not a year"}) from None
+    number = digits(value, most=6)
+    if number is None:
+        raise Invalid({field: f"{str(value).strip()[:20]} is not a year: type it with the digits 0-9"})
     if years is not None and number not in years:
         raise Invalid({field: f"must be within the plan's period {years[0]}-{years[-1]}"})
     if number not in PLAUSIBLE_YEARS:
@@ -340,10 +339,11 @@ def count(field: str, value) -> int | None:
         return None
     if isinstance(value, bool):
         raise Invalid({field: "must be a whole number"})
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise Invalid({field: f"{str(value)[:20]} is not a whole number"}) from None
+    typed = str(value).strip()
+    negative = typed.startswith("-") and digits(typed[1:], most=12) is not None
+    number = -1 if negative else digits(value, most=12)
+    if number is None:
+        raise Invalid({field: f"{typed[:20]} is not a whole number: type it with the digits 0-9"})
     if not 0 <= number <= 10_000_000:
         raise Invalid({field: "must be between 0 and 10,000,000"})
     return number

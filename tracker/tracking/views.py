@@ -20,7 +20,7 @@ from tracker.core import validation
 from tracker.core.clock import today
 from tracker.core.concurrency import Conflict
 from tracker.core.extensions import db
-from tracker.core.forms import VersionForm, errors_for, field_errors, kept
+from tracker.core.forms import TickedVersions, VersionForm, errors_for, field_errors, kept
 from tracker.core.pages import confirm_page, confirmed_by_form, flash_errors, refused_page, status_of
 from tracker.core.permissions import Need, requires
 from tracker.core.scope import current_scope
@@ -76,6 +76,7 @@ class BulkStatusForm(FlaskForm):
 
     status = SelectField(_l("New status for the ticked actions"), choices=STATUS_CHOICES)
     note = TextAreaField(_l("Note for all of them"))
+    action = TickedVersions()
 
 
 class OccurrenceForm(FlaskForm):
@@ -255,13 +256,9 @@ def bulk_status(plan_id: int):
         raise Invalid({"status": _("choose a status")})
     # Never more than the plan has actions: a list of a million ids is refused before it is read.
     count = db.session.scalar(sa.select(sa.func.count(Action.id)).where(Action.plan_id == plan.id))
-    chosen = validation.ids("actions", request.form.getlist("action"), most=max(count, 1))
-    if not chosen:
+    versions = form.action.versions("actions", most=max(count, 1))
+    if not versions:
         raise Invalid({"actions": _("tick at least one action")})
-    versions = {
-        action_id: validation.version("version", request.form.get(f"version-{action_id}"))
-        for action_id in chosen
-    }
     note = validation.text("note", form.note.data)
     changed = change_statuses(db.session, plan, versions, status=Status(form.status.data), note=note)
     db.session.commit()

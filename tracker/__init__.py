@@ -55,7 +55,7 @@ def create_app(test_config: dict | None = None, environ: dict[str, str] | None =
     from tracker.api import views as api
     from tracker.assessments import views as assessments
     from tracker.cli import commands
-    from tracker.core import database, errors, i18n, permissions, routing, security
+    from tracker.core import database, errors, health, i18n, permissions, routing, security
     from tracker.dashboard import views as dashboard
     from tracker.hours import display
     from tracker.hours import views as hours
@@ -73,6 +73,7 @@ def create_app(test_config: dict | None = None, environ: dict[str, str] | None =
     security.init_app(app)
     errors.init_app(app)
     for blueprint in (
+        health.bp,
         views.bp,
         tracking.bp,
         api.bp,

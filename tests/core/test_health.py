@@ -1,0 +1,63 @@
+"""``/healthz`` and connections checked before use (``pool_pre_ping``)."""
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import make_app
+from tracker.core.extensions import db
+
+
+def test_healthz_answers_ok_to_anyone_without_a_cookie(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in response.headers
+
+
+def test_healthz_is_503_when_the_database_does_not_answer(tmp_path):
+    # Nothing listens on port 1: the app starts all the same and says it cannot serve.
+    app = make_app("postgresql+psycopg://postgres@127.0.0.1:1/none", tmp_path)
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "unavailable"}
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in response.headers
+
+
+def terminate_other_connections(session) -> int:
+    """Cut every other connection to this database, as a PostgreSQL restart would."""
+    cut = session.scalars(
+        sa.text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    ).all()
+    session.commit()
+    return len(cut)
+
+
+@pytest.mark.parametrize("pre_ping", [True, False])
+def test_a_cut_connection_is_replaced_before_the_next_request(app, session, database_url, tmp_path, pre_ping):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("pg_terminate_backend is PostgreSQL's")
+    if pre_ping:
+        assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+        served = app
+    else:
+        # The control: without the check the same cut reaches a request.
+        served = make_app(database_url, tmp_path, SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": False})
+    client = served.test_client()
+    try:
+        assert client.get("/healthz").status_code == 200  # a pooled connection now exists
+        assert terminate_other_connections(session) >= 1
+        if pre_ping:
+            assert client.get("/healthz").status_code == 200
+            assert client.get("/signin").status_code == 200
+        else:
+            assert client.get("/healthz").status_code == 503
+            assert client.get("/healthz").status_code == 200  # the pool threw the dead one away
+    finally:
+        if served is not app:
+            with served.app_context():
+                db.engine.dispose()

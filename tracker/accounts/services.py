@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import secrets
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -19,10 +21,15 @@ from tracker.core.scope import Scope, scoped
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 TOKEN_PREFIX = "gap_"
+# A token's last use is written at most this often: reads stay reads.
+LAST_USE_RESOLUTION = timedelta(seconds=60)
+# How long recording a last use may wait for a lock before it is given up.
+LAST_USE_LOCK_WAIT = timedelta(milliseconds=200)
 # Checked when the email is unknown, so that a wrong email costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not a real password, only for timing")
 # The method and parameters werkzeug uses today, e.g. "scrypt:32768:8:1".
 _CURRENT_METHOD = _DUMMY_HASH.split("$", 1)[0]
+log = logging.getLogger(__name__)
 
 
 class AccountError(ValueError):
@@ -160,8 +167,52 @@ def user_for_token(session: Session, token: str) -> User | None:
     )
     if row is None or not row.user.active:
         return None
-    row.last_used_at = utcnow()
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USE_RESOLUTION:
+        _note_token_use(session, row.id, now)
     return row.user
+
+
+def _note_token_use(session: Session, token_id: int, now: datetime) -> None:
+    """Record that a token was used, in a short transaction of its own on another connection.
+
+    A read must not write in its own transaction (on SQLite that takes the database's one write
+    lock for the whole request), nor fail because of the bookkeeping: when the row or the
+    database is locked, the write waits at most ``LAST_USE_LOCK_WAIT`` and is given up. The
+    ``WHERE`` keeps two workers that both saw an old value from both writing it.
+    """
+    engine = session.get_bind()
+    statement = (
+        sa.update(ApiToken.__table__)
+        .where(
+            ApiToken.__table__.c.id == token_id,
+            sa.or_(
+                ApiToken.__table__.c.last_used_at.is_(None),
+                ApiToken.__table__.c.last_used_at <= now - LAST_USE_RESOLUTION,
+            ),
+        )
+        .values(last_used_at=now)
+    )
+    wait_ms = int(LAST_USE_LOCK_WAIT.total_seconds() * 1000)
+    try:
+        with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # The busy timeout belongs to the pooled connection: shortened here, restored
+                # below; set on the driver's connection, outside SQLAlchemy's transaction.
+                raw = connection.connection.driver_connection
+                previous = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+                raw.execute(f"PRAGMA busy_timeout = {wait_ms}")
+            try:
+                with connection.begin():
+                    if connection.dialect.name == "postgresql":
+                        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {wait_ms}")
+                    connection.execute(statement)
+            finally:
+                if sqlite:
+                    raw.execute(f"PRAGMA busy_timeout = {int(previous)}")
+    except sa.exc.DBAPIError as error:
+        log.info("token %s: last use not recorded (%s)", token_id, error.orig)
 
 
 def active_admins(session: Session, organisation_id: int) -> int:

@@ -1,9 +1,13 @@
 """``/healthz`` and connections checked before use (``pool_pre_ping``)."""
 
+import socket
+import time
+
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import make_app
+from tracker.core.config import CONNECT_TIMEOUT, engine_options
 from tracker.core.extensions import db
 
 
@@ -61,3 +65,23 @@ def test_a_cut_connection_is_replaced_before_the_next_request(app, session, data
         if served is not app:
             with served.app_context():
                 db.engine.dispose()
+
+
+def test_a_database_that_never_answers_is_a_quick_503(tmp_path):
+    # A listener that completes the TCP handshake and then says nothing, like a hung server.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        app = make_app(f"postgresql+psycopg://postgres@127.0.0.1:{port}/none", tmp_path)
+        assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"connect_timeout": CONNECT_TIMEOUT}
+        started = time.monotonic()
+        response = app.test_client().get("/healthz")
+        elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    assert elapsed < CONNECT_TIMEOUT * 2 + 2  # psycopg may try each address; never gunicorn's 30 s
+
+
+def test_a_connect_timeout_in_the_url_is_kept():
+    url = "postgresql+psycopg://postgres@127.0.0.1/db?connect_timeout=2"
+    assert "connect_args" not in engine_options(url)

@@ -135,9 +135,18 @@ def totp_keys(value: str, instance_path: Path) -> list[str]:
     return [key]
 
 
+# Seconds to wait for PostgreSQL to answer a new connection (unless the URL sets connect_timeout).
+CONNECT_TIMEOUT = 5
+
+
 def engine_options(database_url: str) -> dict:
-    """Engine options per backend: a busy timeout for SQLite, pre-ping for PostgreSQL."""
+    """Engine options per backend: a busy timeout for SQLite; for PostgreSQL, pooled connections
+    checked before use (a restarted server is survived) and a bounded wait for a new one (a
+    server that does not answer gives a quick 503, not a worker stuck until gunicorn kills it)."""
     if database_url.startswith("sqlite"):
         # Several app processes may share one SQLite file: wait for a lock instead of failing.
         return {"connect_args": {"timeout": 15}}
-    return {"pool_pre_ping": True}
+    options: dict = {"pool_pre_ping": True}
+    if database_url.startswith("postgresql") and "connect_timeout" not in database_url:
+        options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT}
+    return options

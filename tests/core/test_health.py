@@ -67,6 +67,7 @@ def test_a_cut_connection_is_replaced_before_the_next_request(app, session, data
                 db.engine.dispose()
 
 
+@pytest.mark.slow
 def test_a_database_that_never_answers_is_a_quick_503(tmp_path):
     # A listener that completes the TCP handshake and then says nothing, like a hung server.
     with socket.socket() as silent:

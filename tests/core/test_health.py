@@ -5,10 +5,12 @@ import time
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
-from tests.conftest import make_app
+from tests.conftest import make_app, new_database_url
 from tracker.core.config import CONNECT_TIMEOUT, engine_options
 from tracker.core.extensions import db
+from tracker.schema import Base
 
 
 def test_healthz_answers_ok_to_anyone_without_a_cookie(client):
@@ -29,6 +31,16 @@ def test_healthz_is_503_when_the_database_does_not_answer(tmp_path):
     assert "Set-Cookie" not in response.headers
 
 
+@pytest.fixture
+def postgres_url(postgres_server, tmp_path_factory):
+    """A fresh PostgreSQL database with the schema: cutting connections is PostgreSQL's."""
+    url = new_database_url("postgresql", postgres_server, tmp_path_factory)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    return url
+
+
 def terminate_other_connections(session) -> int:
     """Cut every other connection to this database, as a PostgreSQL restart would."""
     cut = session.scalars(
@@ -42,16 +54,16 @@ def terminate_other_connections(session) -> int:
 
 
 @pytest.mark.parametrize("pre_ping", [True, False])
-def test_a_cut_connection_is_replaced_before_the_next_request(app, session, database_url, tmp_path, pre_ping):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("pg_terminate_backend is PostgreSQL's")
+def test_a_cut_connection_is_replaced_before_the_next_request(postgres_url, tmp_path, pre_ping):
     if pre_ping:
-        assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
-        served = app
+        served = make_app(postgres_url, tmp_path)
+        assert served.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
     else:
         # The control: without the check the same cut reaches a request.
-        served = make_app(database_url, tmp_path, SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": False})
+        served = make_app(postgres_url, tmp_path, SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": False})
     client = served.test_client()
+    engine = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
+    session = Session(engine)
     try:
         assert client.get("/healthz").status_code == 200  # a pooled connection now exists
         assert terminate_other_connections(session) >= 1
@@ -62,9 +74,10 @@ def test_a_cut_connection_is_replaced_before_the_next_request(app, session, data
             assert client.get("/healthz").status_code == 503
             assert client.get("/healthz").status_code == 200  # the pool threw the dead one away
     finally:
-        if served is not app:
-            with served.app_context():
-                db.engine.dispose()
+        session.close()
+        engine.dispose()
+        with served.app_context():
+            db.engine.dispose()
 
 
 @pytest.mark.slow

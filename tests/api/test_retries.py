@@ -2,19 +2,25 @@
 with Retry-After (never a 500) when the database is locked or out of reach."""
 
 import sqlite3
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from flask import jsonify
+from flask_login import current_user
 
 from tests.conftest import make_app
 from tracker.accounts.models import User
 from tracker.accounts.services import create_token
 from tracker.core.db import utcnow
-from tracker.core.idempotency import IdempotencyKey, prune
+from tracker.core.extensions import db
+from tracker.core.idempotency import IdempotencyKey, committed, prune
+from tracker.core.permissions import Need, requires
 from tracker.history.models import HistoryEntry
 from tracker.hours.models import TimeEntry
-from tracker.plans.models import Action
+from tracker.hours.services import log_hours
+from tracker.plans.models import Action, Plan
 
 
 @pytest.fixture
@@ -127,8 +133,6 @@ def test_a_locked_database_answers_503_with_retry_after(
         holder.rollback()
         holder.close()
         with short.app_context():
-            from tracker.core.extensions import db
-
             db.engine.dispose()
     # The lock gone, the same request goes through once.
     retried = app.test_client().post(
@@ -137,3 +141,51 @@ def test_a_locked_database_answers_503_with_retry_after(
         headers=headers(editor_token, "locked"),
     )
     assert retried.status_code == 201
+
+
+def test_a_connection_lost_at_the_commit_answers_503_and_the_retry_saves_once(
+    app, iclei, session, database_url, tmp_path, editor_token
+):
+    """The connection dies after the answer was built and before the commit: a JSON 503 with
+    Retry-After (not a 500 from the handler's or the teardown's rollback), nothing saved, and the
+    same request with its key saves once."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("pg_terminate_backend")
+    cut = make_app(database_url, tmp_path / "cut")
+    pending = ["cut"]
+
+    @requires(Need.EDIT)
+    @committed
+    def probe(plan_id):
+        entry = log_hours(
+            db.session,
+            db.session.get(Plan, plan_id),
+            person=current_user,
+            spent_on=date(2025, 3, 4),
+            hours=Decimal("1.5"),
+            action=None,
+            note="cut",
+        )
+        answer = jsonify(id=entry.id, hours=float(entry.hours))
+        if pending:
+            pending.pop()
+            pid = db.session.scalar(sa.text("SELECT pg_backend_pid()"))
+            session.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            session.commit()
+        return answer, 201
+
+    cut.add_url_rule("/api/v1/plans/<int:plan_id>/probe", "api.probe", probe, methods=["POST"])
+    client = cut.test_client()
+    url = f"/api/v1/plans/{iclei}/probe"
+    try:
+        lost = client.post(url, json={}, headers=headers(editor_token, "cut-1"))
+        assert lost.status_code == 503 and lost.headers["Retry-After"] == "2"
+        assert lost.json["error"] == "Database unavailable"
+        assert entries(session) == 0
+        retried = client.post(url, json={}, headers=headers(editor_token, "cut-1"))
+        again = client.post(url, json={}, headers=headers(editor_token, "cut-1"))
+        assert retried.status_code == again.status_code == 201 and retried.get_data() == again.get_data()
+        assert entries(session) == 1
+    finally:
+        with cut.app_context():
+            db.engine.dispose()

@@ -2,6 +2,7 @@
 with Retry-After (never a 500) when the database is locked or out of reach."""
 
 import sqlite3
+import threading
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -188,4 +189,54 @@ def test_a_connection_lost_at_the_commit_answers_503_and_the_retry_saves_once(
         assert entries(session) == 1
     finally:
         with cut.app_context():
+            db.engine.dispose()
+
+
+def test_the_same_key_sent_twice_at_once_saves_once(
+    app, iclei, session, database_url, tmp_path, editor_token
+):
+    """Both requests find no stored answer and both write: the unique key makes the second
+    one's commit fail, and it answers what the first one saved."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite lets one request write at a time")
+    both = make_app(database_url, tmp_path / "both")
+    inside = threading.Barrier(2, timeout=10)
+
+    @requires(Need.EDIT)
+    @committed
+    def probe(plan_id):
+        inside.wait()  # both past the look-up of the key
+        entry = log_hours(
+            db.session,
+            db.session.get(Plan, plan_id),
+            person=current_user,
+            spent_on=date(2025, 3, 5),
+            hours=Decimal("2"),
+            action=None,
+            note="twice",
+        )
+        return jsonify(id=entry.id), 201
+
+    both.add_url_rule("/api/v1/plans/<int:plan_id>/probe", "api.probe", probe, methods=["POST"])
+    answers = []
+
+    def send():
+        answers.append(
+            both.test_client().post(
+                f"/api/v1/plans/{iclei}/probe", json={}, headers=headers(editor_token, "k")
+            )
+        )
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert [answer.status_code for answer in answers] == [201, 201]
+        assert answers[0].get_data() == answers[1].get_data()
+        assert sum("Idempotent-Replayed" in answer.headers for answer in answers) == 1
+        assert entries(session) == 1
+    finally:
+        with both.app_context():
             db.engine.dispose()

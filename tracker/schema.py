@@ -3,6 +3,7 @@
 from tracker.accounts.models import ApiToken, Organisation, SecurityEvent, User
 from tracker.assessments.models import Assessment, SurveyIndicator
 from tracker.core.db import Base
+from tracker.core.idempotency import IdempotencyKey
 from tracker.history.models import HistoryEntry
 from tracker.hours.models import ActionHours, PersonHours, TimeEntry
 from tracker.plans.models import (
@@ -25,6 +26,7 @@ __all__ = [
     "Assessment",
     "Base",
     "HistoryEntry",
+    "IdempotencyKey",
     "Occurrence",
     "Organisation",
     "PersonHours",

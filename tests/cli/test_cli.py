@@ -136,7 +136,8 @@ def test_the_web_app_answers_503_when_the_database_is_unreachable(tmp_path):
     app = make_app("postgresql+psycopg://postgres@127.0.0.1:1/nowhere", tmp_path)
     client = app.test_client()
     page = client.post("/signin", data={"email": "a@b.org", "password": "whatever password"})
-    assert page.status_code == 503
+    assert page.status_code == 503 and "Retry-After" in page.headers
     assert b"The database cannot be reached just now." in page.data
     api = client.get("/api/v1/plans", headers={"Authorization": "Bearer gap_x"})
     assert api.status_code == 503 and api.json["error"] == "Database unavailable"
+    assert api.headers["Retry-After"] == "2"

@@ -87,3 +87,29 @@ def test_status_changes_take_effect_the_day_they_were_recorded_after_0008(alembi
     with alembic_engine.begin() as connection:
         for table in ("status_change", "action", "pillar", "plan", "organisation"):
             connection.execute(sa.text(f"DELETE FROM {table}"))
+
+
+def test_each_plans_data_version_starts_from_its_history_after_0010(alembic_runner, alembic_engine):
+    """0010 backfills ``plan.data_version`` with the plan's number of history rows: never 0 for a
+    plan with records, so no figure cached before is taken for the new version's."""
+    alembic_runner.migrate_up_to("0009")
+    created = datetime(2024, 1, 1, tzinfo=UTC)
+    with alembic_engine.begin() as connection:
+        for statement in (
+            "INSERT INTO organisation (id, name, country, region, version, created_at)"
+            " VALUES (1, 'LGA', 'Chile', 'Latin America', 1, :created)",
+            "INSERT INTO plan (id, uid, organisation_id, title, start_year, end_year, version, created_at)"
+            " VALUES (1, 'u-1', 1, 'Plan', 2023, 2026, 1, :created),"
+            " (2, 'u-2', 1, 'Quiet', 2023, 2026, 1, :created)",
+            "INSERT INTO history_entry (id, at, organisation_id, plan_id, entity, entity_id, kind, note)"
+            " VALUES (1, :created, 1, 1, 'plan', 1, 'created', ''),"
+            " (2, :created, 1, 1, 'plan', 1, 'updated', ''), (3, :created, 1, NULL, 'organisation', 1, 'created', '')",
+        ):
+            connection.execute(sa.text(statement), {"created": created})
+    alembic_runner.migrate_up_one()
+    with alembic_engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT id, data_version FROM plan ORDER BY id")).all()
+    assert [tuple(row) for row in rows] == [(1, 2), (2, 0)]
+    with alembic_engine.begin() as connection:
+        for table in ("history_entry", "plan", "organisation"):
+            connection.execute(sa.text(f"DELETE FROM {table}"))

@@ -16,6 +16,7 @@ from tracker.core.clock import today
 from tracker.core.concurrency import Conflict
 from tracker.core.extensions import db
 from tracker.core.forms import json_body
+from tracker.core.idempotency import committed
 from tracker.core.permissions import Need, requires
 from tracker.core.scope import current_scope
 from tracker.core.validation import Errors, Invalid
@@ -186,6 +187,7 @@ def _conflict(error: Conflict):
 
 @bp.post("/actions/<int:action_id>/status")
 @requires(Need.EDIT)
+@committed
 def action_status(action_id: int):
     """Change an action's status: ``{"status", "note", "version"}`` and optionally ``"as_of"``
     (the day it took effect, within the plan's period and not after today); 200 with the action."""
@@ -198,7 +200,8 @@ def action_status(action_id: int):
     as_of = None if data.get("as_of") is None else errors.check("as_of", validation.iso_date, data["as_of"])
     errors.raise_any()
     change_status(db.session, action, status=status, note=note, version=version, as_of=as_of, today=today())
-    db.session.commit()
+    db.session.flush()
+    # Built from what was flushed; @committed commits after (nothing is read after the commit).
     return jsonify(one_action_json(action))
 
 
@@ -225,12 +228,13 @@ def _log(plan, action):
     entry = log_hours(
         db.session, plan, person=current_user, spent_on=spent_on, hours=logged, action=action, note=note
     )
-    db.session.commit()
+    # Built from what was flushed; @committed commits after (nothing is read after the commit).
     return jsonify(entry_json(entry)), 201
 
 
 @bp.post("/actions/<int:action_id>/hours")
 @requires(Need.EDIT)
+@committed
 def action_hours(action_id: int):
     """Log hours on an action: ``{"date", "hours", "note"}``; 201 with the entry."""
     action = action_or_404(action_id)
@@ -239,6 +243,7 @@ def action_hours(action_id: int):
 
 @bp.post("/plans/<int:plan_id>/management-hours")
 @requires(Need.EDIT)
+@committed
 def management_hours(plan_id: int):
     """Log hours on the plan's overall-management line; 201 with the entry."""
     return _log(plan_or_404(plan_id), None)

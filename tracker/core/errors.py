@@ -2,19 +2,51 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from blinker import Namespace
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from tracker.core.extensions import db
 
 log = logging.getLogger(__name__)
 signals = Namespace()
+
+
+# Seconds a client should wait before trying again after a 503 (a lock, a lost connection).
+RETRY_AFTER = "2"
+
+
+def unreachable(error: DBAPIError) -> bool:
+    """The connection was lost or could not be made."""
+    return (
+        bool(error.connection_invalidated)
+        or isinstance(error, InterfaceError)
+        or "connect" in str(error.orig).lower()
+    )
+
+
+def transient(error: DBAPIError) -> bool:
+    """An error that trying again may not meet: a lost connection, a lock held too long (SQLite's
+    "database is locked", PostgreSQL's lock and statement timeouts), a deadlock or a serialization
+    failure (PostgreSQL's OperationalError subclasses); not a constraint or a bug."""
+    return unreachable(error) or isinstance(error, OperationalError)
+
+
+def rollback_quietly() -> None:
+    """Roll the request's session back; on a dead connection, drop the connection instead of
+    raising (the pool replaces it: ``pool_pre_ping``)."""
+    try:
+        db.session.rollback()
+    except DBAPIError as error:
+        log.warning("rollback failed, connection dropped: %s", error.orig)
+        with contextlib.suppress(DBAPIError):
+            db.session.invalidate()
 
 
 def _wants_json() -> bool:
@@ -67,17 +99,26 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DBAPIError)
     def _database(error: DBAPIError):
-        db.session.rollback()
-        if error.connection_invalidated or "connect" in str(error.orig).lower():
+        rollback_quietly()
+        if not transient(error):
+            raise error
+        if unreachable(error):
             log.error("database unreachable: %s", error.orig)
-            return _render(
-                503,
-                _("Database unavailable"),
-                _("The database cannot be reached just now. Try again in a moment."),
-            )
-        raise error
+            message = _("The database cannot be reached just now. Try again in a moment.")
+        else:
+            log.warning("database busy: %s", error.orig)
+            message = _("The database is busy just now. Try again in a moment.")
+        body, status = _render(503, _("Database unavailable"), message)
+        response = make_response(body, status)
+        response.headers["Retry-After"] = RETRY_AFTER
+        return response
 
     @app.errorhandler(500)
     def _internal(error):
-        db.session.rollback()
+        rollback_quietly()
         return _render(500, _("Something went wrong"), _("The error has been logged."))
+
+    # Runs before Flask-SQLAlchemy's own teardown (registered earlier, so called later): on a
+    # dead connection its rollback raised past every error handler, a bare 500 for a request
+    # whose answer was already built.
+    app.teardown_appcontext(lambda exc: rollback_quietly())

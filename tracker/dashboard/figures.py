@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from tracker.accounts.models import User
 from tracker.history.models import HistoryEntry
 from tracker.hours.rollup import HourRollup, hour_rollup
+from tracker.plans.history import data_version as plan_data_version
 from tracker.plans.models import (
     STATUSES,
     Pillar,
@@ -88,12 +89,19 @@ class Dashboard:
 
 
 def data_version(session: Session, plan: Plan) -> int:
-    """A number that changes whenever any record of the plan changes: its newest history row."""
-    return session.scalar(sa.select(sa.func.max(HistoryEntry.id)).where(HistoryEntry.plan_id == plan.id)) or 0
+    """A number that grows with every committed change of the plan's records, in commit order
+    (the plan's counter, :func:`tracker.plans.history.data_version`), read fresh: figures cached
+    under it hold every change it counts. The newest history id would not do: PostgreSQL hands
+    ids out as transactions start writing, so a reader could cache figures under id N+1 without
+    the change that holds id N, still uncommitted."""
+    return plan_data_version(session, plan.id)
 
 
-def build_dashboard(session: Session, plan: Plan, year: int, on: date, latest: int = 10) -> Dashboard:
-    """Everything the dashboard shows for ``plan`` in ``year``, late as of ``on``."""
+def build_dashboard(
+    session: Session, plan: Plan, year: int, on: date, latest: int = 10, version: int | None = None
+) -> Dashboard:
+    """Everything the dashboard shows for ``plan`` in ``year``, late as of ``on``; ``version`` is
+    the data version the caller read (the cache key), read here when not given."""
     loaded = load_lines(session, plan, on, hours=False)
     pillars, actions = loaded.pillars, loaded.open
     rollup = hour_rollup(session, plan, year, pillars=pillars, pillar_of=loaded.pillar_of)
@@ -108,8 +116,6 @@ def build_dashboard(session: Session, plan: Plan, year: int, on: date, latest: i
         Change(entry.at, name, entry.entity, entry.entity_id, entry.kind.value, entry.field, entry.note)
         for entry, name in history
     ]
-    # The newest history row of the plan is its data version: no extra query needed.
-    latest_id = history[0][0].id if history else 0
     board = Dashboard(
         plan=plan,
         year=year,
@@ -118,7 +124,7 @@ def build_dashboard(session: Session, plan: Plan, year: int, on: date, latest: i
         actions=actions,
         rollup=rollup,
         latest=changes,
-        data_version=latest_id,
+        data_version=data_version(session, plan) if version is None else version,
     )
     board.by_pillar = status_by_pillar(pillars, actions)
     return board

@@ -63,14 +63,16 @@ def show(plan_id: int):
     year = requested_year(plan, request.args.get("year"))
     version = data_version(db.session, plan)
     body = cached_bytes(
-        cache_key("dashboard", plan, version, year), lambda: render_body(plan, year).encode(), ".html"
+        cache_key("dashboard", plan, version, year),
+        lambda: render_body(plan, year, version).encode(),
+        ".html",
     )
     return render_template("dashboard/show.html", plan=plan, year=year, body=Markup(body.decode()))
 
 
-def render_body(plan: Plan, year: int) -> str:
-    """The dashboard's content, computed from the plan's data."""
-    board = build_dashboard(db.session, plan, year, today())
+def render_body(plan: Plan, year: int, version: int) -> str:
+    """The dashboard's content, computed from the plan's data as of data version ``version``."""
+    board = build_dashboard(db.session, plan, year, today(), version=version)
     return render_template(
         "dashboard/body.html",
         plan=plan,
@@ -96,7 +98,7 @@ def draw(name: str, plan: Plan, year: int, version: int) -> bytes:
             "hours": _("Hours"),
         }
         return charts.hours_by_year(years_of(plan, version, year), labels)
-    board = build_dashboard(db.session, plan, year, today())
+    board = build_dashboard(db.session, plan, year, today(), version=version)
     if name == "status-by-pillar":
         return charts.status_by_pillar(board.by_pillar, status_labels())
     return charts.timeline(plan, board.pillars, board.actions, status_labels())

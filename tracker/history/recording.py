@@ -27,7 +27,7 @@ from tracker.history.models import ChangeKind, HistoryEntry
 # Secrets are recorded as changed, never with their values.
 REDACTED = frozenset({"password_hash", "session_nonce", "public_token", "totp_secret"})
 # Bookkeeping columns that change with every edit and say nothing by themselves.
-SKIPPED = frozenset({"version", "created_at"})
+SKIPPED = frozenset({"version", "created_at", "data_version"})
 REDACTED_VALUE = "[redacted]"
 FLUSHED_AT = "flushed_at"
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, object_session, selectinload
 
 from tracker.history.models import HistoryEntry
 from tracker.history.recording import actor, from_json, on_change, to_json, when
-from tracker.plans.models import Action, Occurrence, PlannedHours, StatusChange
+from tracker.plans.models import Action, Occurrence, Plan, PlannedHours, StatusChange
 
 
 @dataclass(frozen=True)
@@ -130,9 +130,59 @@ def _forget_dates(session: Session) -> None:
     session.info.pop(EFFECTIVE, None)
 
 
+CHANGED_PLANS = "changed_plan_ids"
+
+
+def _note_changed_plans(session: Session, flush_context) -> None:
+    """Remember the plans whose records this flush wrote history for (every change of a plan's
+    records has a history row naming the plan, whoever wrote it)."""
+    plan_ids = {obj.plan_id for obj in session.new if isinstance(obj, HistoryEntry) and obj.plan_id}
+    if plan_ids:
+        session.info.setdefault(CHANGED_PLANS, set()).update(plan_ids)
+
+
+def _bump_data_versions(session: Session) -> None:
+    """Add one to the data version of every plan this transaction changed, as its last statement.
+
+    The ``UPDATE`` takes the plan row's lock until commit, so two writers of one plan bump it in
+    the order they commit: a reader that sees version N sees every change counted up to N. Bumping
+    at commit rather than at the first flush holds the lock only for the commit; plans are
+    updated in id order so that two transactions changing the same plans cannot deadlock.
+    """
+    # The commit's own flush comes after this hook: flush here (the history's rows, added by one
+    # flush, go out with the next) so that every change of the transaction is counted now.
+    for _pass in range(100):
+        if not (session.new or session.deleted or any(session.is_modified(obj) for obj in session.dirty)):
+            break
+        session.flush()
+    plan_ids = session.info.pop(CHANGED_PLANS, None)
+    if not plan_ids:
+        return
+    table = Plan.__table__
+    for plan_id in sorted(plan_ids):
+        session.execute(
+            sa.update(table).where(table.c.id == plan_id).values(data_version=table.c.data_version + 1)
+        )
+
+
+def data_version(session: Session, plan_id: int) -> int:
+    """The plan's data version as committed (or as this transaction changed it), read fresh."""
+    return session.scalar(sa.select(Plan.data_version).where(Plan.id == plan_id)) or 0
+
+
+def _forget_changed_plans(session: Session) -> None:
+    session.info.pop(CHANGED_PLANS, None)
+
+
 def init() -> None:
-    """Record status changes alongside the history (once, however often it is called)."""
+    """Record status changes alongside the history and count every plan's changes (once,
+    however often it is called)."""
     on_change(_status_change_rows)
     if not event.contains(Session, "after_commit", _forget_dates):
         event.listen(Session, "after_commit", _forget_dates)
         event.listen(Session, "after_rollback", _forget_dates)
+    if not event.contains(Session, "after_flush", _note_changed_plans):
+        event.listen(Session, "after_flush", _note_changed_plans)
+        event.listen(Session, "before_commit", _bump_data_versions)
+        event.listen(Session, "after_commit", _forget_changed_plans)
+        event.listen(Session, "after_rollback", _forget_changed_plans)

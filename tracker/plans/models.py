@@ -95,6 +95,9 @@ class Plan(Versioned, Timestamped, Base):
     title: Mapped[str] = mapped_column(sa.String(300))
     start_year: Mapped[int]
     end_year: Mapped[int]
+    # Bumped in the transaction of every change of the plan's records (tracker.plans.history):
+    # the row lock orders it by commit, so figures cached under it are never missing a change.
+    data_version: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
 
     organisation: Mapped[Organisation] = relationship(back_populates="plans")
     pillars: Mapped[list[Pillar]] = relationship(

@@ -1,0 +1,82 @@
+"""The plan's data version, which cached figures are keyed by, follows the order of commits."""
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tests import factories as f
+from tests.pages import text
+from tracker.accounts.models import User
+from tracker.accounts.services import create_token
+from tracker.history.models import HistoryEntry
+from tracker.plans.history import data_version
+from tracker.plans.models import Action, Plan
+
+
+def test_every_committed_change_of_a_plan_adds_one_to_its_version(app, iclei, session, users):
+    before = data_version(session, iclei)
+    plan = session.get(Plan, iclei)
+    editor = session.scalar(sa.select(User).where(User.email == users["editor"]))
+    f.log(session, plan, editor, date(2025, 2, 3), "2")
+    session.flush()
+    f.log(session, plan, editor, date(2025, 2, 4), "3")
+    session.commit()
+    assert data_version(session, iclei) == before + 1  # one transaction, one step
+    session.commit()  # nothing changed: the version stays
+    session.rollback()
+    assert data_version(session, iclei) == before + 1
+    f.log(session, plan, editor, date(2025, 2, 5), "1")
+    session.flush()
+    session.rollback()  # a change rolled back is not counted
+    assert data_version(session, iclei) == before + 1
+
+
+def test_a_reader_between_interleaved_commits_caches_no_stale_figure(
+    app, client, auth, iclei, users, database_url
+):
+    """The transaction that starts writing first commits last. Its history id is the smaller one,
+    so under the newest-history-id key the reader between the commits cached figures under the
+    final key without the first change, and kept showing them."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite lets one transaction write at a time: no interleaving")
+    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    first, second = Session(engine), Session(engine)
+    try:
+        plan = first.get(Plan, iclei)
+        editor = first.scalar(sa.select(User).where(User.email == users["editor"]))
+        guidelines = first.scalar(sa.select(Action).where(Action.code == "3.2.3"))
+        f.log(first, plan, editor, date(2025, 2, 3), "7", guidelines)
+        first.flush()  # starts writing first: the smaller history id
+        first_id = first.scalar(sa.select(sa.func.max(HistoryEntry.id)))
+
+        plan2 = second.get(Plan, iclei)
+        admin = second.scalar(sa.select(User).where(User.email == users["admin"]))
+        survey = second.scalar(sa.select(Action).where(Action.code == "3.4.1"))
+        f.log(second, plan2, admin, date(2025, 9, 9), "5", survey)
+        second.flush()
+        second_id = second.scalar(sa.select(sa.func.max(HistoryEntry.id)))
+        _row, token = create_token(second, admin)
+        second.commit()  # ...and commits first
+        assert first_id < second_id
+
+        auth.login(users["viewer"])
+        api = {"Authorization": f"Bearer {token}"}
+        dashboard = f"/plans/{iclei}/dashboard?year=2025"
+        actions = f"/api/v1/plans/{iclei}/actions"
+        # A reader between the commits caches the figures with the second change only.
+        assert "Total 350.0 h 0.0 h 5.0 h 345.0 h" in text(client.get(dashboard))
+        assert _logged(client.get(actions, headers=api).json) == 5
+
+        first.commit()
+        assert "Total 350.0 h 0.0 h 12.0 h 338.0 h" in text(client.get(dashboard))
+        assert _logged(client.get(actions, headers=api).json) == 12
+    finally:
+        first.close()
+        second.close()
+        engine.dispose()
+
+
+def _logged(actions) -> float:
+    return sum(action["logged_hours"]["2025"] for action in actions)

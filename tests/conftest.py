@@ -29,6 +29,20 @@ PASSWORD = "correct horse battery staple"
 BACKENDS = ["sqlite", "postgresql"]
 
 
+def pytest_collection_modifyitems(config, items):
+    """Deselect (never skip) the runs of a ``@pytest.mark.backend(name)`` test on the other
+    database: a PostgreSQL-only race has no SQLite run to report."""
+    kept, dropped = [], []
+    for item in items:
+        marker = item.get_closest_marker("backend")
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        backend = params.get("database_url")
+        (dropped if marker and backend and backend != marker.args[0] else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 def postgres_required() -> bool:
     return os.environ.get("TRACKER_REQUIRE_POSTGRES", "").lower() in {"1", "true", "yes"}
 

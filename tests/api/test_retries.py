@@ -111,11 +111,11 @@ def test_keys_are_per_user_and_pruned_after_a_day(client, iclei, session, users,
     assert session.scalar(sa.select(sa.func.count()).select_from(IdempotencyKey)) == 0
 
 
+@pytest.mark.backend("sqlite")
 def test_a_locked_database_answers_503_with_retry_after(
     app, iclei, users, database_url, tmp_path, editor_token
 ):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("SQLite's whole-database write lock")
+    # SQLite's whole-database write lock makes the lock easy to hold from outside.
     short = make_app(
         database_url, tmp_path / "short", SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"timeout": 0.2}}
     )
@@ -144,14 +144,14 @@ def test_a_locked_database_answers_503_with_retry_after(
     assert retried.status_code == 201
 
 
+@pytest.mark.backend("postgresql")
 def test_a_connection_lost_at_the_commit_answers_503_and_the_retry_saves_once(
     app, iclei, session, database_url, tmp_path, editor_token
 ):
     """The connection dies after the answer was built and before the commit: a JSON 503 with
     Retry-After (not a 500 from the handler's or the teardown's rollback), nothing saved, and the
     same request with its key saves once."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("pg_terminate_backend")
+    # pg_terminate_backend cuts the request's own connection.
     cut = make_app(database_url, tmp_path / "cut")
     pending = ["cut"]
 
@@ -192,13 +192,13 @@ def test_a_connection_lost_at_the_commit_answers_503_and_the_retry_saves_once(
             db.engine.dispose()
 
 
+@pytest.mark.backend("postgresql")
 def test_the_same_key_sent_twice_at_once_saves_once(
     app, iclei, session, database_url, tmp_path, editor_token
 ):
     """Both requests find no stored answer and both write: the unique key makes the second
     one's commit fail, and it answers what the first one saved."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite lets one request write at a time")
+    # SQLite lets one request write at a time: only PostgreSQL lets the two overlap.
     both = make_app(database_url, tmp_path / "both")
     inside = threading.Barrier(2, timeout=10)
 

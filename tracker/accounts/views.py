@@ -142,7 +142,13 @@ def address_refuses() -> int | None:
         strategy.hit(limit, *key)
         return None
     reset_at, _remaining = strategy.get_window_stats(limit, *key)
-    return max(1, math.ceil(reset_at - time.time()))
+    return seconds_until(reset_at, limit.get_expiry())
+
+
+def seconds_until(reset_at: float, window: int) -> int:
+    """Whole seconds until a limit's window resets: at least 1, and never more than the window
+    (the store rounds its reset time up, which would announce a 16th minute of a 15-minute wait)."""
+    return max(1, min(window, math.ceil(reset_at - time.time())))
 
 
 def wait_words(seconds: int) -> str:
@@ -171,7 +177,7 @@ def throttled_page(seconds: int):
 def too_many(error):
     """The account's limit was reached before the password or code was checked."""
     current = limiter.current_limit
-    seconds = max(1, math.ceil(current.reset_at - time.time())) if current is not None else 60
+    seconds = seconds_until(current.reset_at, current.limit.get_expiry()) if current is not None else 60
     return throttled_page(seconds)
 
 

@@ -77,7 +77,8 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "SESSION_MAX_HOURS": int(env.get("SESSION_MAX_HOURS", "12")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "tracker"),
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # The 429 pages set their own Retry-After, from the same number as the words they show.
+        "RATELIMIT_HEADERS_ENABLED": False,
         # Failed sign-ins per account: strict, checked before the password.
         "SIGNIN_FAILURE_LIMIT": env.get("SIGNIN_FAILURE_LIMIT", "10 per 15 minutes"),
         # Failed sign-ins per client address: loose, since a whole office may share one address

@@ -55,7 +55,7 @@ def create_app(test_config: dict | None = None, environ: dict[str, str] | None =
     from tracker.api import views as api
     from tracker.assessments import views as assessments
     from tracker.cli import commands
-    from tracker.core import database, errors, health, i18n, permissions, routing, security
+    from tracker.core import cache, database, errors, health, i18n, permissions, routing, security
     from tracker.dashboard import views as dashboard
     from tracker.hours import display
     from tracker.hours import views as hours
@@ -66,6 +66,7 @@ def create_app(test_config: dict | None = None, environ: dict[str, str] | None =
     init_model_hooks()
     routing.init_app(app)
     database.init_app(app)
+    cache.init_app(app)
     i18n.init_app(app)
     display.init_app(app)
     web.init_app(app)

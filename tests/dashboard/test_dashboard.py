@@ -1,6 +1,7 @@
 """The management dashboard: figures, charts, cache, and the same numbers as the API."""
 
 import re
+import uuid
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 
 from tests import factories as f
 from tests.conftest import make_app
+from tests.core.test_security import redis_url  # noqa: F401 - the fixture
 from tests.pages import text
 from tracker.accounts.models import User
 from tracker.accounts.services import create_token
@@ -160,6 +162,38 @@ def test_an_unchanged_plan_is_drawn_once_even_across_processes(
     session.commit()
     changed = viewer.get(url).data
     assert len(drawn) == 2 and changed != first
+
+
+def test_workers_sharing_redis_draw_an_unchanged_chart_once(
+    database_url,
+    tmp_path,
+    users,
+    iclei,
+    monkeypatch,
+    redis_url,  # noqa: F811
+):
+    """Production: every worker on every host reads the chart the first one drew from Redis."""
+    drawn = []
+    original = charts.status_by_pillar
+    monkeypatch.setattr(charts, "status_by_pillar", lambda *a: drawn.append(1) or original(*a))
+    config = {"CACHE_URL": redis_url, "CACHE_KEY_PREFIX": f"tracker-test-{uuid.uuid4().hex}:"}
+    workers = [make_app(database_url, tmp_path / name, **config) for name in ("one", "two")]
+    url = f"/plans/{iclei}/charts/status-by-pillar.svg?year=2025"
+    try:
+        bodies = []
+        for worker in workers:
+            client = worker.test_client()
+            client.post(
+                "/signin", data={"email": users["viewer"], "password": "correct horse battery staple"}
+            )
+            bodies.append(client.get(url).data)
+        assert bodies[0].startswith(b"<?xml") or b"<svg" in bodies[0]
+        assert bodies[1] == bodies[0] and len(drawn) == 1
+    finally:
+        for worker in workers:
+            with worker.app_context():
+                cache.clear()
+                db.engine.dispose()
 
 
 def test_the_dashboards_queries_do_not_grow_with_the_plan(app, viewer, iclei, session, app_engine):

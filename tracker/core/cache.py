@@ -1,20 +1,30 @@
-"""A cache on disk shared by every worker process: what is built once is read by all.
+"""The cache of figures built from a plan's data, on Flask-Caching.
+
+With ``CACHE_URL=redis://...`` the entries live in Redis, shared by every worker on every host;
+without it, in a file cache under ``CACHE_DIR`` shared by the workers of one host. Either way an
+entry expires after ``CACHE_TIMEOUT`` seconds, and the file cache holds at most
+``CACHE_THRESHOLD`` entries (the oldest go first): nothing grows without limit.
 
 Keys carry a version of the data they were built from, so an entry never goes stale: a changed
-plan simply asks for a new key. Files are written to a temporary name and renamed, so a reader
-never sees half a file even while another process writes the same key.
+plan simply asks for a new key, and the old one expires or is evicted.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import tempfile
+import logging
 from collections.abc import Callable
-from pathlib import Path
 
-from flask import current_app
+from cachelib import FileSystemCache, RedisCache
+from flask import Flask, current_app
+from redis.exceptions import RedisError
+
+from tracker.core.extensions import cache
+
+log = logging.getLogger(__name__)
+
+# A cache that does not answer: Redis down or unreachable, a full or unwritable disk.
+UNAVAILABLE = (RedisError, OSError)
 
 
 def plan_key(what: str, plan, version: int, *parts) -> str:
@@ -27,38 +37,55 @@ def plan_key(what: str, plan, version: int, *parts) -> str:
     return ":".join(str(part) for part in (what, plan.uid, version, *parts))
 
 
-def cache_dir() -> Path:
-    """The folder of the cache (``CACHE_DIR``, by default ``instance/cache``)."""
-    path = Path(current_app.config.get("CACHE_DIR") or Path(current_app.instance_path) / "cache")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def init_app(app: Flask) -> None:
+    """Bind the cache to ``app`` from its ``CACHE_*`` settings (see ``core/config.py``)."""
+    settings = {
+        "CACHE_DEFAULT_TIMEOUT": int(app.config["CACHE_TIMEOUT"]),
+        "CACHE_KEY_PREFIX": app.config["CACHE_KEY_PREFIX"],
+    }
+    if app.config.get("CACHE_URL"):
+        settings |= {
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": app.config["CACHE_URL"],
+            # A Redis that does not answer costs a request two seconds, not a hung worker.
+            "CACHE_OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    else:
+        # cachelib prunes before it writes, so it may hold one file past its threshold: ask for
+        # one less, and the folder never holds more than CACHE_THRESHOLD entries.
+        settings |= {
+            "CACHE_TYPE": "FileSystemCache",
+            "CACHE_DIR": app.config["CACHE_DIR"],
+            "CACHE_THRESHOLD": max(1, int(app.config["CACHE_THRESHOLD"]) - 1),
+        }
+    cache.init_app(app, config=settings)
 
 
-def _path(key: str, suffix: str) -> Path:
-    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-    return cache_dir() / f"{digest}{suffix}"
-
-
-def _write(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def _backend():
+    return current_app.extensions["cache"][cache]
 
 
 def cached_bytes(key: str, build: Callable[[], bytes], suffix: str = ".bin") -> bytes:
-    """The bytes stored under ``key``, built and stored first if they are not there yet."""
-    path = _path(key, suffix)
+    """The bytes stored under ``key``, built and stored first if they are not there yet.
+
+    ``suffix`` names the kind of entry (``.svg``, ``.json``); it is part of the key. If the
+    cache cannot be reached the bytes are built and answered all the same, and the failure
+    logged: a cache outage makes pages slower, never broken.
+    """
+    key = key + suffix
     try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        data = build()
-        _write(path, data)
+        data = cache.get(key)
+    except UNAVAILABLE:
+        log.warning("cache unavailable, building %s without it", key, exc_info=True)
+        return build()
+    if isinstance(data, bytes):
         return data
+    data = build()
+    try:
+        cache.set(key, data)
+    except UNAVAILABLE:
+        log.warning("cache unavailable, %s not stored", key, exc_info=True)
+    return data
 
 
 def cached_json(key: str, build: Callable[[], object]):
@@ -67,10 +94,16 @@ def cached_json(key: str, build: Callable[[], object]):
 
 
 def clear() -> int:
-    """Remove every entry; how many there were."""
-    removed = 0
-    for path in cache_dir().iterdir():
-        if path.is_file():
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed
+    """Remove every entry of this app (only keys under its prefix in Redis); how many there were."""
+    backend = _backend()
+    if isinstance(backend, RedisCache):
+        keys = list(backend._write_client.scan_iter(match=backend.key_prefix + "*"))
+        if keys:
+            backend._write_client.delete(*keys)
+        return len(keys)
+    if isinstance(backend, FileSystemCache):
+        count = len(list(backend._list_dir()))
+        backend.clear()
+        return count
+    backend.clear()
+    return 0

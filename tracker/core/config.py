@@ -75,6 +75,14 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", "30")),
         "SESSION_MAX_HOURS": int(env.get("SESSION_MAX_HOURS", "12")),
+        # The cache of dashboards, charts and the API's action list: Redis when CACHE_URL is
+        # set (shared by every worker on every host), else files under CACHE_DIR (shared by the
+        # workers of this host) holding at most CACHE_THRESHOLD entries.
+        "CACHE_URL": env.get("CACHE_URL", ""),
+        "CACHE_DIR": env.get("CACHE_DIR") or str(Path(instance_path) / "cache"),
+        "CACHE_TIMEOUT": int(env.get("CACHE_TIMEOUT", str(24 * 3600))),
+        "CACHE_THRESHOLD": int(env.get("CACHE_THRESHOLD", "500")),
+        "CACHE_KEY_PREFIX": env.get("CACHE_KEY_PREFIX", "tracker:cache:"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "tracker"),
         # The 429 pages set their own Retry-After, from the same number as the words they show.

@@ -1,7 +1,7 @@
 """Every table of the tracker, for Alembic and for whatever needs the whole schema at once."""
 
 from tracker.accounts.models import ApiToken, Organisation, SecurityEvent, User
-from tracker.assessments.models import Assessment, SurveyIndicator
+from tracker.assessments.models import Assessment, ReportFile, SurveyIndicator
 from tracker.core.db import Base
 from tracker.core.idempotency import IdempotencyKey
 from tracker.history.models import HistoryEntry
@@ -33,6 +33,7 @@ __all__ = [
     "Pillar",
     "Plan",
     "PlannedHours",
+    "ReportFile",
     "SecurityEvent",
     "StatusChange",
     "SurveyIndicator",

@@ -1,7 +1,8 @@
 """The biennial assessment of a plan: a period, the staff survey's summary and written sections.
 
 Its figures are not stored here: they come from the history while it is a draft, and from the
-frozen files under ``REPORTS_DIR`` once it is published.
+frozen files once it is published (under ``REPORTS_DIR``, or in ``report_file`` rows: see
+:mod:`tracker.assessments.storage`).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class Assessment(PlanOwned, Versioned, Timestamped, Base):
     next_steps: Mapped[str] = mapped_column(sa.Text, default="")
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
-    # Where the frozen files lie, relative to REPORTS_DIR, and their SHA-256 checksums.
+    # The frozen files' folder (relative to REPORTS_DIR when they are files) and their checksums.
     report_dir: Mapped[str | None] = mapped_column(sa.String(200))
     figures_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     workbook_sha256: Mapped[str | None] = mapped_column(sa.String(64))
@@ -80,3 +81,24 @@ class SurveyIndicator(Versioned, Timestamped, Base):
     unit: Mapped[str] = mapped_column(sa.String(20), default="")
 
     assessment: Mapped[Assessment] = relationship(back_populates="indicators")
+
+
+class ReportFile(Timestamped, Base):
+    """One frozen file of a published report, when ``REPORT_STORAGE=database``.
+
+    Written once, in the transaction that publishes the report (or by ``load`` and ``reports
+    move``); read back only through a check against the assessment's recorded checksum. It is
+    not a record people change, so it has no version and no history. A dump carries these bytes
+    with the report files of either storage, not as table rows (``info["backup"]``).
+    """
+
+    __tablename__ = "report_file"
+    __table_args__ = (
+        sa.UniqueConstraint("assessment_id", "name"),
+        {"info": {"backup": "report files"}},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assessment.id"))
+    name: Mapped[str] = mapped_column(sa.String(50))
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary)

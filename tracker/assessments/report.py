@@ -1,9 +1,9 @@
 """The biennial assessment: its figures from the history, the group's texts, and publishing.
 
 A draft's figures are worked out from the history whenever it is shown. Publishing freezes them:
-the report's data (figures and texts, as JSON) and its workbook are written once under
-``REPORTS_DIR`` with SHA-256 checksums, and a published report is read back from those files
-only, so that it never changes when the plan does.
+the report's data (figures and texts, as JSON) and its workbook are written once, with SHA-256
+checksums, in the configured storage (:mod:`tracker.assessments.storage`), and a published report
+is read back from those files only, so that it never changes when the plan does.
 
 The report's data is plain JSON (text, numbers, lists), the one shape the report page, the
 workbook and the frozen file share. Hours are decimal strings ("12.50"), exact.
@@ -11,11 +11,8 @@ workbook and the frozen file share. Hours are decimal strings ("12.50"), exact.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import secrets
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -27,6 +24,15 @@ from sqlalchemy.orm import Session
 
 from tracker.accounts.models import User
 from tracker.assessments.models import Assessment, SurveyIndicator
+from tracker.assessments.storage import (
+    FIGURES_FILE,
+    WORKBOOK_FILE,
+    FileStorage,
+    Storage,
+    Written,
+    read_frozen,
+    sha256,
+)
 from tracker.core import validation
 from tracker.core.concurrency import Conflict, claim, expect_version, flush
 from tracker.core.db import utcnow
@@ -39,9 +45,6 @@ from tracker.tracking.lines import load_lines
 
 FORMAT = 1
 FROZEN = "{title} is published and frozen; it can no longer change."
-FIGURES_FILE = "report.json"
-WORKBOOK_FILE = "report.xlsx"
-SUMS_FILE = "SHA256SUMS"
 
 
 def default_period(year: int) -> tuple[date, date]:
@@ -390,24 +393,6 @@ def assessment_data(session: Session, assessment: Assessment, today: date) -> di
 # --- Publishing --------------------------------------------------------------------------------
 
 
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _write_once(path: Path, data: bytes) -> None:
-    """Write a new file atomically; an existing file is never overwritten."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.link(temporary, path)  # fails if the file exists: frozen means frozen
-    finally:
-        os.unlink(temporary)
-    path.chmod(0o444)
-
-
 def period_ended(assessment: Assessment, today: date) -> bool:
     """Whether the assessment's period is over (it ends today at the latest): its figures are whole."""
     return assessment.period_end <= today
@@ -422,7 +407,7 @@ EARLY = (
 def publish(
     session: Session,
     assessment: Assessment,
-    reports_dir: Path,
+    storage: Storage | Path,
     *,
     by: User,
     today: date,
@@ -430,11 +415,15 @@ def publish(
     build_workbook,
     confirmed_early: bool = False,
 ) -> None:
-    """Freeze the assessment: write its data and workbook under ``reports_dir`` with checksums.
+    """Freeze the assessment: store its data and workbook, with checksums, in ``storage``.
 
     A period that has not ended yet is published only when ``confirmed_early``; the frozen
     report then says so (``published.period_ended`` false), as its figures stop at ``today``.
+    With the database storage the files are rows of this transaction: the report is published
+    whole or not at all. A folder given as ``storage`` means files under it.
     """
+    if isinstance(storage, Path):
+        storage = FileStorage(storage)
     draft(assessment)
     expect_version(assessment, version, assessment.title)
     ended = period_ended(assessment, today)
@@ -446,52 +435,28 @@ def publish(
     figures = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode()
     workbook = build_workbook(data)
     relative = Path(assessment.plan.uid) / f"assessment-{assessment.id}-{secrets.token_hex(4)}"
-    folder = reports_dir / relative
-    folder.mkdir(parents=True, exist_ok=False)
-    sums = {FIGURES_FILE: sha256(figures), WORKBOOK_FILE: sha256(workbook)}
+    written = Written()
     try:
-        _write_once(folder / FIGURES_FILE, figures)
-        _write_once(folder / WORKBOOK_FILE, workbook)
-        listing = "".join(f"{digest}  {name}\n" for name, digest in sums.items())
-        _write_once(folder / SUMS_FILE, listing.encode())
         assessment.published_at = when
         assessment.published_by_id = by.id
         assessment.report_dir = relative.as_posix()
-        assessment.figures_sha256 = sums[FIGURES_FILE]
-        assessment.workbook_sha256 = sums[WORKBOOK_FILE]
+        assessment.figures_sha256 = sha256(figures)
+        assessment.workbook_sha256 = sha256(workbook)
         flush(session, [assessment], assessment.title)
+        storage.put(session, assessment, {FIGURES_FILE: figures, WORKBOOK_FILE: workbook}, written)
     except BaseException:
         # Someone published first, or the disk refused: no half-made report stays behind.
-        _discard(folder)
+        storage.undo(written)
         raise
 
 
-def _discard(folder: Path) -> None:
-    """Remove a report folder this call made and did not record (its files are read-only)."""
-    for path in folder.iterdir():
-        path.unlink()
-    folder.rmdir()
-
-
-class Damaged(Exception):
-    """A frozen file is missing or no longer matches its checksum."""
-
-
-def frozen_file(assessment: Assessment, reports_dir: Path, name: str) -> bytes:
+def frozen_file(session: Session, storage: Storage, assessment: Assessment, name: str) -> bytes:
     """A published report's file, checked against the checksum recorded at publishing."""
-    expected = {FIGURES_FILE: assessment.figures_sha256, WORKBOOK_FILE: assessment.workbook_sha256}[name]
-    path = reports_dir / assessment.report_dir / name
-    try:
-        data = path.read_bytes()
-    except OSError:
-        raise Damaged(f"{name} of {assessment.title} is missing from the reports folder") from None
-    if sha256(data) != expected:
-        raise Damaged(f"{name} of {assessment.title} does not match its SHA-256 checksum")
-    return data
+    return read_frozen(storage, session, assessment, name)
 
 
-def frozen_data(assessment: Assessment, reports_dir: Path) -> dict:
-    return json.loads(frozen_file(assessment, reports_dir, FIGURES_FILE))
+def frozen_data(session: Session, storage: Storage, assessment: Assessment) -> dict:
+    return json.loads(frozen_file(session, storage, assessment, FIGURES_FILE))
 
 
 def set_public(session: Session, assessment: Assessment, public: bool, *, version: int) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -18,9 +17,7 @@ from tracker.accounts.models import SecurityEventKind
 from tracker.accounts.web import event
 from tracker.assessments.models import Assessment
 from tracker.assessments.report import (
-    WORKBOOK_FILE,
     AssessmentTexts,
-    Damaged,
     IndicatorInput,
     assessment_data,
     create_assessment,
@@ -35,6 +32,7 @@ from tracker.assessments.report import (
     set_public,
     update_assessment,
 )
+from tracker.assessments.storage import WORKBOOK_FILE, Damaged, Storage, storage_from
 from tracker.core import validation
 from tracker.core.clock import today
 from tracker.core.concurrency import Conflict
@@ -59,8 +57,9 @@ INDICATOR_ROWS = 3  # empty rows offered below the indicators, for new ones
 MAX_INDICATORS = 50  # rows the form takes at most (the page never offers more)
 
 
-def reports_dir() -> Path:
-    return Path(current_app.config["REPORTS_DIR"])
+def storage() -> Storage:
+    """Where frozen files live: ``REPORT_STORAGE`` (files under ``REPORTS_DIR``, or the database)."""
+    return storage_from(current_app.config)
 
 
 def assessment_or_404(assessment_id: int) -> Assessment:
@@ -72,7 +71,7 @@ def data_of(assessment: Assessment) -> dict:
     """A published report's frozen data, or a draft's data worked out now."""
     if assessment.published:
         try:
-            return frozen_data(assessment, reports_dir())
+            return frozen_data(db.session, storage(), assessment)
         except Damaged as error:
             abort(503, str(error))
     return assessment_data(db.session, assessment, today())
@@ -81,7 +80,7 @@ def data_of(assessment: Assessment) -> dict:
 def workbook_of(assessment: Assessment) -> bytes:
     if assessment.published:
         try:
-            return frozen_file(assessment, reports_dir(), WORKBOOK_FILE)
+            return frozen_file(db.session, storage(), assessment, WORKBOOK_FILE)
         except Damaged as error:
             abort(503, str(error))
     return build_assessment_workbook(data_of(assessment))
@@ -449,7 +448,7 @@ def publish_report(assessment_id: int):
     publish(
         db.session,
         assessment,
-        reports_dir(),
+        storage(),
         by=current_user,
         today=today(),
         version=version,

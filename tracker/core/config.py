@@ -54,6 +54,11 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
     default_db = "sqlite:///" + str(Path(instance_path) / "tracker.sqlite")
     database_url = normalise_database_url(env.get("DATABASE_URL") or default_db)
     reports_dir = env.get("REPORTS_DIR") or str(Path(instance_path).parent / "reports")
+    report_storage = (env.get("REPORT_STORAGE") or "files").strip().lower()
+    if report_storage not in {"files", "database"}:
+        raise ConfigError(
+            f"REPORT_STORAGE must be files (under REPORTS_DIR) or database, not {report_storage!r}."
+        )
 
     return {
         "TRACKER_ENV": mode,
@@ -61,6 +66,9 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REPORTS_DIR": reports_dir,
+        # Where published reports' frozen files live: "files" under REPORTS_DIR (one server), or
+        # "database" (rows written with the publishing; every server sharing the database sees them).
+        "REPORT_STORAGE": report_storage,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag(env.get("SESSION_COOKIE_SECURE")),

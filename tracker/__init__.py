@@ -54,7 +54,7 @@ def create_app(test_config: dict | None = None, environ: dict[str, str] | None =
     from tracker.accounts import admin, views, web
     from tracker.api import views as api
     from tracker.assessments import views as assessments
-    from tracker.cli import commands
+    from tracker.cli import backup, commands
     from tracker.core import cache, database, errors, health, i18n, permissions, routing, security
     from tracker.dashboard import views as dashboard
     from tracker.hours import display
@@ -87,4 +87,5 @@ def create_app(test_config: dict | None = None, environ: dict[str, str] | None =
     ):
         app.register_blueprint(blueprint)
     commands.init_app(app)
+    backup.init_app(app)
     return app

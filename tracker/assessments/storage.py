@@ -213,14 +213,16 @@ class Moved:
     moved: list[str] = field(default_factory=list)
     present: int = 0
     problems: list[str] = field(default_factory=list)
+    written: Written = field(default_factory=Written)
 
 
 def move_reports(session, source: Storage, target: Storage) -> Moved:
     """Copy every published report's frozen files from ``source`` to ``target``, verified.
 
     A report the target already holds intact is left alone, so a second run copies nothing.
-    A file that is missing or damaged in the source is a problem, named; it is not copied.
-    The copies in ``source`` stay: remove them once the new storage is in use.
+    A file that is missing or damaged in the source is a problem, named; the caller then takes
+    everything back (``target.undo(result.written)`` and a rollback). The copies in ``source``
+    stay: remove them once the new storage is in use.
     """
     result = Moved()
     for assessment in published(session):
@@ -228,14 +230,12 @@ def move_reports(session, source: Storage, target: Storage) -> Moved:
         if holds(target, session, assessment):
             result.present += 1
             continue
-        written = Written()
         try:
             files = {name: read_frozen(source, session, assessment, name) for name in FROZEN_FILES}
-            target.put(session, assessment, files, written)
+            target.put(session, assessment, files, result.written)
             for name in FROZEN_FILES:
                 read_frozen(target, session, assessment, name)
         except Damaged as error:
-            target.undo(written)
             result.problems.append(f"{label}: {error}")
             continue
         result.moved.append(label)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from tracker.assessments.storage import STORAGES, DatabaseStorage, FileStorage, move_reports, storage_from
 from tracker.backup.dump import BackupError, Summary, write_dump
@@ -32,6 +32,7 @@ def _print(summary: Summary, verb: str) -> None:
 
 @click.command("dump")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@with_appcontext
 @needs_database
 def dump_command(path: Path) -> None:
     """Write every record and the published reports' frozen files to one JSON file at PATH."""
@@ -46,6 +47,7 @@ def dump_command(path: Path) -> None:
 
 @click.command("load")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@with_appcontext
 @needs_database
 def load_command(path: Path) -> None:
     """Restore a dump into this empty, migrated database (all or nothing).

@@ -145,8 +145,8 @@ class Loader:
             advice = (
                 "upgrade the tracker to a version that knows it, run 'db upgrade', then load"
                 if newer
-                else f"load it into a database migrated to {theirs} ('db upgrade {theirs}'), "
-                "then run 'db upgrade'"
+                else "load it with the tracker version that made it, then upgrade the tracker "
+                "and run 'db upgrade'"
             )
             raise BackupError(
                 f"the dump comes from schema revision {theirs}, "

@@ -104,7 +104,7 @@ class Loader:
             name: [(column, seen) for (target, column), seen in self.targets.items() if target == name]
             for name in self.tables
         }
-        self.reports: dict[int, sa.Row] = {}
+        self.reports: dict[int, _Report] = {}
         self.restored: set[int] = set()
         self.written = Written()
         self.header: dict | None = None
@@ -192,6 +192,7 @@ class Loader:
             except BadValue as error:
                 raise BackupError(f"{self.describe(table, row, load)}: {name} must be {error}") from None
         key = tuple(values[column.name] for column in table.primary_key.columns)
+        key = key[0] if len(key) == 1 else key  # a set of ints is lighter than one of 1-tuples
         if key in load.keys:
             raise BackupError(f"{self.describe(table, row, load)} appears twice in the dump")
         load.keys.add(key)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import resource
+import sys
 from pathlib import Path
 
 import click
@@ -12,7 +14,6 @@ from tracker.assessments.storage import STORAGES, DatabaseStorage, FileStorage, 
 from tracker.backup.dump import BackupError, Summary, write_dump
 from tracker.backup.load import load_dump
 from tracker.cli.commands import needs_database
-from tracker.core import cache
 from tracker.core.database import describe_url
 from tracker.core.extensions import db
 
@@ -26,8 +27,15 @@ def _print(summary: Summary, verb: str) -> None:
     click.echo(f"  {'report files':<{width}} {summary.reports:>10,} reports")
     click.echo(
         f"{verb} {summary.total:,} rows of {len(summary.rows)} tables and {summary.reports} published "
-        f"reports' files (schema {summary.revision}) in {summary.seconds:.1f} s."
+        f"reports' files (schema {summary.revision}) in {summary.seconds:.1f} s; "
+        f"peak memory of this process {peak_mb():.0f} MB."
     )
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory (the app's own included), in MB."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 / 1024 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
 
 
 @click.command("dump")
@@ -62,8 +70,6 @@ def load_command(path: Path) -> None:
         raise click.ClickException(f"{path}: {error}. Nothing was loaded into {where}.") from None
     except OSError as error:
         raise click.ClickException(f"{path}: {error.strerror}. Nothing was loaded.") from None
-    # Figures cached for another database under the same plan and version must not be served.
-    cache.clear()
     _print(summary, f"Loaded {path} into {where}:")
 
 

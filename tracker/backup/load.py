@@ -103,11 +103,11 @@ class _TableLoad:
 class Loader:
     """One load: the connection of its transaction, the storage, and what has been read so far."""
 
-    def __init__(self, connection, storage: Storage):
+    def __init__(self, connection, storage: Storage, metadata: sa.MetaData):
         self.connection = connection
         self.storage = storage
-        self.tables = {table.name: table for table in Base.metadata.sorted_tables}
-        self.wanted = {table.name for table in dumped_tables()}
+        self.tables = {table.name: table for table in metadata.sorted_tables}
+        self.wanted = {table.name for table in dumped_tables(metadata)}
         self.summary = Summary()
         # Values of every column some foreign key points at, per (table, column), once loaded.
         self.targets: dict[tuple[str, str], set] = {}
@@ -392,7 +392,7 @@ def _order(revision) -> tuple:
 
 
 def _read(loader: Loader, stream) -> None:
-    events = iter(ijson.parse(stream, use_float=False))
+    events = iter(ijson.parse(stream, use_float=True))  # JSON columns keep their floats
     ended = False
     name = columns = None
     for prefix, event, value in events:
@@ -428,13 +428,16 @@ def _read(loader: Loader, stream) -> None:
         raise Truncated("the file ends before the dump does (is it truncated?)")
 
 
-def load_dump(engine: sa.Engine, path: Path, storage: Storage) -> Summary:
-    """Load the dump at ``path`` into the empty database behind ``engine``; all or nothing."""
+def load_dump(
+    engine: sa.Engine, path: Path, storage: Storage, metadata: sa.MetaData = Base.metadata
+) -> Summary:
+    """Load the dump at ``path`` into the empty database behind ``engine``; all or nothing.
+    ``metadata`` is the schema's (tests pass one of their own)."""
     started = time.perf_counter()
     loader = None
     try:
         with engine.begin() as connection, open(path, "rb") as stream:
-            loader = Loader(connection, storage)
+            loader = Loader(connection, storage, metadata)
             loader.check_empty()
             _read(loader, stream)
             loader.reset_sequences()

@@ -130,8 +130,27 @@ def _same(value):
 def decoder(column: sa.Column) -> Callable:
     """The function that reads ``column``'s JSON value back into what the column takes.
 
-    ``None`` passes through; whether the column may be empty is checked by the caller.
+    ``None`` passes through; whether the column may be empty is checked by the caller. A type of
+    our own (``FixedPoint``, ``UTCDateTime``) also checks the value as it would on its way into
+    the database, so that a load refuses it by row and column instead of failing mid-batch.
     """
+    read = _base_decoder(column)
+    declared = column.type
+    if not isinstance(declared, TypeDecorator):
+        return read
+
+    def checked(value):
+        result = read(value)
+        try:
+            declared.process_bind_param(result, None)
+        except (ValueError, TypeError, ArithmeticError) as error:
+            raise BadValue(f"a value this column takes ({error})") from None
+        return result
+
+    return checked
+
+
+def _base_decoder(column: sa.Column) -> Callable:
     declared = column.type
     base = declared.impl_instance if isinstance(declared, TypeDecorator) else declared
     python = _python_type(declared)

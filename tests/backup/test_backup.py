@@ -287,3 +287,21 @@ def test_load_of_a_dump_made_on_either_kind_keeps_history_and_data_versions(
     engine.dispose()
     assert versions == dict(session.execute(sa.select(Plan.id, Plan.data_version)).all())
     assert session.scalar(sa.select(sa.func.count()).select_from(ReportFile)) == 0
+
+
+def test_load_into_a_database_without_the_schema_says_to_migrate_it(
+    app,
+    source,
+    tmp_path,
+    postgres_server,
+    tmp_path_factory,
+    more_apps,  # noqa: F811
+):
+    dump = tmp_path / "backup.json"
+    assert app.test_cli_runner().invoke(args=["dump", str(dump)]).exit_code == 0
+    bare = new_database_url(
+        backend_of(app.config["SQLALCHEMY_DATABASE_URI"]), postgres_server, tmp_path_factory
+    )
+    refused = more_apps(bare, tmp_path / "bare").test_cli_runner().invoke(args=["load", str(dump)])
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert "the database has no tables" in refused.output and "db upgrade' first" in refused.output

@@ -60,7 +60,8 @@ class NewUserForm(FlaskForm):
 class RoleForm(FlaskForm):
     """A new role for one user, from the version the admin saw."""
 
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    # The users table names the roles in a line above it; the menu in each row stays short.
+    role = SelectField(_l("Role"), choices=[SelectChoice(role.value, _l(role.value)) for role in Role])
     version = IntegerField(validators=[DataRequired()])
 
 
@@ -152,7 +153,7 @@ def user_role(user_id: int):
     user = member_or_404(user_id)
     form = RoleForm()
     if not form.validate_on_submit():
-        flash(_("role: choose one of the roles."), "error")
+        flash(_("Role: choose one of the roles."), "error")
         return redirect(url_for("admin.users")), 303
     if form.version.data != user.version:
         message = _(

@@ -242,7 +242,7 @@ def bulk_refused(error, plan_id: int):
     if isinstance(error, Conflict):
         flash(_(error.message) + " " + _("Here is the list as it is now."), "error")
     else:
-        flash_errors(error.errors)
+        flash_errors(error.errors, labels={"actions": _("Ticked actions"), "status": _("New status")})
     return redirect(bulk_back(plan_id)), 303
 
 

@@ -1,5 +1,6 @@
 """Every page fits at 1280 px and at 390 px: no sideways scroll of the page, no table wider than
-its box on a wide screen, every input wide enough to show what is typed, and axe-core at both.
+its box and the navigation on one line on a wide screen, every input wide enough to show what is
+typed, and axe-core at both.
 
 The pages are one table of URLs per role; add a page by adding its URL. ``{plan}``, ``{action}``
 and the others are filled in from the ICLEI plan and the demo data.
@@ -79,6 +80,10 @@ FIT = """() => {
     if (inner + 0.5 < eight) problems.push(`#${field.id || field.name} shows ${Math.round(inner)} px, 8 characters need ${Math.round(eight)}`);
   }
   if (root.clientWidth >= 1000) {
+    // One line: every item of the navigation crosses one horizontal line.
+    const items = [...document.querySelectorAll(".site-header nav li")].map(li => li.getBoundingClientRect());
+    if (items.length && Math.max(...items.map(b => b.top)) >= Math.min(...items.map(b => b.bottom)))
+      problems.push("the navigation wraps onto a second line");
     for (const table of document.querySelectorAll("table")) {
       const box = table.parentElement;
       if (table.offsetWidth > box.clientWidth + 1)

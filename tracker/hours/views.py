@@ -264,7 +264,7 @@ def person(user_id: int):
     by_year: dict[int, list[TimeEntry]] = defaultdict(list)
     for entry in shown:
         by_year[entry.spent_on.year].append(entry)
-    totals = {year: sum((e.hours for e in rows), Decimal("0")) for year, rows in by_year.items()}
+    totals = {y: sum((e.hours for e in rows), Decimal("0")) for y, rows in by_year.items()}
     # Totals of each action (and management line) by year, over the entries shown.
     per_action: dict[Spent, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for entry in shown:

@@ -78,3 +78,18 @@ def test_every_edit_form_has_a_cancel(client, auth, users, iclei, session):
     }
     for url, back in pages.items():
         assert re.search(rf'<a href="{re.escape(back)}">Cancel</a>', client.get(url).text), url
+
+
+def test_a_long_form_sums_up_its_problems_in_the_pages_words(client, auth, users, iclei):
+    auth.login(users["editor"])
+    created = client.post(f"/plans/{iclei}/assessments", data={"year": "2025"})
+    assessment = created.location.split("/")[2]
+    response = client.post(
+        f"/assessments/{assessment}/edit",
+        data={"title": "Report", "respondents": "-3", "response_rate": "120", "version": "1"},
+    )
+    assert response.status_code == 422
+    summary = re.search(r'<div class="error-summary" role="alert".*?</div>', response.text, re.S).group(0)
+    assert re.search(r'<a href="#respondents">Respondents: must be between', summary)
+    assert re.search(r'<a href="#response_rate">Response rate \(%\): must be between 0 and 100</a>', summary)
+    assert "response_rate:" not in text(response)

@@ -55,7 +55,7 @@ def create_app(test_config: dict | None = None, environ: dict[str, str] | None =
     from tracker.api import views as api
     from tracker.assessments import views as assessments
     from tracker.cli import backup, commands
-    from tracker.core import cache, database, errors, health, i18n, permissions, routing, security
+    from tracker.core import cache, database, errors, forms, health, i18n, permissions, routing, security
     from tracker.dashboard import views as dashboard
     from tracker.hours import display
     from tracker.hours import views as hours
@@ -71,6 +71,7 @@ def create_app(test_config: dict | None = None, environ: dict[str, str] | None =
     display.init_app(app)
     web.init_app(app)
     permissions.init_app(app)
+    forms.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     for blueprint in (

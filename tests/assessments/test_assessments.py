@@ -284,7 +284,8 @@ def test_any_period_may_be_given_and_a_bad_one_is_named(app, users, session, icl
     )
     assert (
         backwards.status_code == 422
-        and "period_end: 2025-01-01 is before the start 2026-01-01" in backwards.get_data(as_text=True)
+        and "Last day (YYYY-MM-DD): 2025-01-01 is before the start 2026-01-01"
+        in backwards.get_data(as_text=True)
     )
     impossible = editor.post(
         f"/plans/{iclei}/assessments", data={"period_start": "2025-02-30", "period_end": "2025-12-31"}
@@ -302,22 +303,22 @@ def test_an_assessment_period_outside_the_plans_years_is_refused(app, users, ses
     )
     page = wide.get_data(as_text=True)
     assert wide.status_code == 422
-    assert "period_start: 1900-01-01 is outside the plan&#39;s period 2023-2026" in page
-    assert "period_end: 2100-12-31 is outside the plan&#39;s period 2023-2026" in page
+    assert "First day (YYYY-MM-DD): 1900-01-01 is outside the plan&#39;s period 2023-2026" in page
+    assert "Last day (YYYY-MM-DD): 2100-12-31 is outside the plan&#39;s period 2023-2026" in page
     early = editor.post(f"/plans/{iclei}/assessments", data={"year": "2023"})
     assert early.status_code == 422
     assert (
-        "year: 2023 covers 2022-2023, outside the plan&#39;s period 2023-2026: choose a year from 2024 to 2026"
+        "Assessment year (the period is it and the year before): 2023 covers 2022-2023, outside the plan&#39;s period 2023-2026: choose a year from 2024 to 2026"
         in early.get_data(as_text=True)
     )
     assert session.scalar(sa.select(sa.func.count()).select_from(Assessment)) == 0
 
 
 BAD_SURVEYS = {
-    "respondents": ("-3", "respondents: must be between 0 and 10,000,000"),
-    "response_rate": ("120", "response_rate: must be between 0 and 100"),
+    "respondents": ("-3", "Respondents: must be between 0 and 10,000,000"),
+    "response_rate": ("120", "Response rate (%): must be between 0 and 100"),
     "indicator-0-value": ("many", "&#39;many&#39; is not a number"),
-    "title": ("", "title: must not be empty"),
+    "title": ("", "Title: must not be empty"),
 }
 
 
@@ -538,9 +539,9 @@ def test_a_draft_cannot_be_made_public(app, users, session, iclei):
     assessment_id = new_draft(admin, iclei)
     response = admin.post(f"/assessments/{assessment_id}/visibility", data={"public": "true", "version": 1})
     assert response.status_code == 422
-    assert "public: only a published report can be made public" in response.get_data(as_text=True)
+    assert "Public: only a published report can be made public" in response.get_data(as_text=True)
     missing = admin.post(f"/assessments/{assessment_id}/publish", data={})
-    assert missing.status_code == 422 and "version: is missing" in missing.get_data(as_text=True)
+    assert missing.status_code == 422 and "Version: is missing" in missing.get_data(as_text=True)
     stale = admin.post(f"/assessments/{assessment_id}/publish", data={"version": 7, "confirm": "yes"})
     assert stale.status_code == 409 and "changed by someone else" in stale.get_data(as_text=True)
     session.expire_all()
@@ -878,7 +879,8 @@ def test_a_period_in_an_implausible_year_is_refused_naming_the_field(app, users,
     form, field = IMPLAUSIBLE_PERIODS[case]
     response = editor.post(f"/plans/{iclei}/assessments", data=form)
     assert response.status_code == 422
-    assert f"{field}: {form[field]} is not a plausible date" in response.get_data(as_text=True)
+    label = {"period_start": "First day (YYYY-MM-DD)", "period_end": "Last day (YYYY-MM-DD)"}[field]
+    assert f"{label}: {form[field]} is not a plausible date" in response.get_data(as_text=True)
     assert session.scalar(sa.select(sa.func.count()).select_from(Assessment)) == 0
     # The service refuses it too, whoever calls it.
     with pytest.raises(Invalid) as refused:
@@ -943,7 +945,7 @@ def test_a_bad_hidden_version_on_the_draft_form_is_said(app, users, session, icl
     assessment_id = new_draft(editor, iclei)
     response = editor.post(f"/assessments/{assessment_id}/edit", data={**SURVEY, "version": "x"})
     assert response.status_code == 422
-    assert "version: is not a version number" in response.get_data(as_text=True)
+    assert "Version: is not a version number" in response.get_data(as_text=True)
     session.expire_all()
     assert session.get(Assessment, assessment_id).respondents is None
 

@@ -70,7 +70,7 @@ def test_log_correct_and_delete_hours(page):
     assert_accessible(page)
     page.get_by_label("Hours").fill("2.5")
     page.get_by_role("button", name="Log the hours").click()
-    expect(page.get_by_text("2.50 h logged on 2025-03-14.")).to_be_visible()
+    expect(page.get_by_text("2.5 h logged on 2025-03-14.")).to_be_visible()
 
     page.get_by_role("link", name="My hours").click()
     expect(page.get_by_role("heading", name=re.compile("^Hours of Elena Rossi"))).to_be_visible()

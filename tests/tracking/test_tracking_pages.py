@@ -149,13 +149,13 @@ def test_bulk_change_is_all_or_nothing(editor, iclei, session):
 TICKED = {
     "more than the plan has actions": (
         lambda ids: ids * 2,
-        "actions: at most 17 may be chosen at once (34 were sent)",
+        "Ticked actions: at most 17 may be chosen at once (34 were sent)",
     ),
-    "a million ticks": (lambda ids: ids[:1] * 1_000_000, "actions: at most 17 may be chosen at once"),
-    "an id of 2^63": (lambda ids: [*ids[:1], f"{2**63}:1"], "actions: must be a list of ids"),
-    "an id of 2^31": (lambda ids: [*ids[:1], f"{2**31}:1"], "actions: must be a list of ids"),
-    "a superscript id": (lambda ids: [*ids[:1], "²:1"], "actions: must be a list of ids"),
-    "no version": (lambda ids: [ids[0].partition(":")[0]], "version: is missing"),
+    "a million ticks": (lambda ids: ids[:1] * 1_000_000, "Ticked actions: at most 17 may be chosen at once"),
+    "an id of 2^63": (lambda ids: [*ids[:1], f"{2**63}:1"], "Ticked actions: must be a list of ids"),
+    "an id of 2^31": (lambda ids: [*ids[:1], f"{2**31}:1"], "Ticked actions: must be a list of ids"),
+    "a superscript id": (lambda ids: [*ids[:1], "²:1"], "Ticked actions: must be a list of ids"),
+    "no version": (lambda ids: [ids[0].partition(":")[0]], "Version: is missing"),
 }
 
 
@@ -610,7 +610,7 @@ def test_bad_action_input_is_422_and_nothing_is_written(editor, session, change,
     if message:
         assert message in error_of(response, field)
     else:
-        assert "version: is missing" in text(response)
+        assert "Version: is missing" in text(response)
     assert counts(session) == before
     assert get(session, Action, code="3.1.4").title == "Internal collaboration"
 
@@ -819,7 +819,7 @@ def test_admin_adds_renames_and_reorders_pillars(admin, session, iclei):
     duplicate = admin.post(f"{base}/pillars", data={"name": "Communication"})
     assert (
         duplicate.status_code == 422
-        and "name: a pillar of this plan is already called Communication" in text(duplicate)
+        and "Name of a new pillar: a pillar of this plan is already called Communication" in text(duplicate)
     )
     assert (
         admin.post(
@@ -893,28 +893,28 @@ def silent_422s(iclei, line_id, pillar_id):
         "a bad hidden version on the plan": (
             f"{base}",
             {**plan, "version": "abc"},
-            "version: is not a version",
+            "Version: is not a version",
         ),
-        "a missing version on the plan": (f"{base}", plan, "version: is missing"),
+        "a missing version on the plan": (f"{base}", plan, "Version: is missing"),
         "a bad allocation kind": (
             f"{base}/allocation/{line_id}",
             {**line, "kind": "bogus", "version": "1"},
-            "kind: must be one of",
+            "Kind: must be one of",
         ),
         "a bad kind on a new line": (
             f"{base}/allocation",
             {**line, "kind": "bogus", "year": "2025"},
-            "kind: must be one of",
+            "Kind: must be one of",
         ),
         "a bad version on a deletion": (
             f"{base}/allocation/{line_id}",
             {"delete": "1", "version": "²"},
-            "version: is not a version",
+            "Version: is not a version",
         ),
         "a bad version on a pillar": (
             f"{base}/pillars/{pillar_id}",
             {"name": "Renamed", "version": "x"},
-            "version: is not a version",
+            "Version: is not a version",
         ),
     }
 

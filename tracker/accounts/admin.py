@@ -35,11 +35,20 @@ from tracker.accounts.twostep import reset as reset_two_step
 from tracker.accounts.web import confirmed, event
 from tracker.core import validation
 from tracker.core.extensions import db
+from tracker.core.forms import problem
 from tracker.core.pages import confirm_page, confirmed_by_form
 from tracker.core.permissions import Need, Role, requires
 from tracker.core.scope import current_scope, get_or_404, scoped
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+# How the users page names what an account refusal is about.
+ACCOUNT_LABELS = {
+    "role": _l("Role"),
+    "active": _l("Account"),
+    "email": _l("Email"),
+    "password": _l("Password"),
+}
 
 ROLE_CHOICES = [
     SelectChoice(Role.VIEWER.value, _l("viewer (management: reads everything)")),
@@ -60,7 +69,8 @@ class NewUserForm(FlaskForm):
 class RoleForm(FlaskForm):
     """A new role for one user, from the version the admin saw."""
 
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    # The users table names the roles in a line above it; the menu in each row stays short.
+    role = SelectField(_l("Role"), choices=[SelectChoice(role.value, _l(role.value)) for role in Role])
     version = IntegerField(validators=[DataRequired()])
 
 
@@ -152,7 +162,7 @@ def user_role(user_id: int):
     user = member_or_404(user_id)
     form = RoleForm()
     if not form.validate_on_submit():
-        flash(_("role: choose one of the roles."), "error")
+        flash(_("Role: choose one of the roles."), "error")
         return redirect(url_for("admin.users")), 303
     if form.version.data != user.version:
         message = _(
@@ -167,7 +177,7 @@ def user_role(user_id: int):
         change_role(db.session, user, form.role.data)
     except AccountError as error:
         db.session.rollback()
-        flash(f"{_('role')}: {error.message}", "error")
+        flash(problem(error.field, error.message, labels=ACCOUNT_LABELS), "error")
         return users_page(422)
     if user.role != before:
         event(SecurityEventKind.ROLE_CHANGED, user, detail=f"{before.value} -> {user.role.value}")
@@ -204,7 +214,7 @@ def user_active(user_id: int):
         set_active(db.session, user, active)
     except AccountError as error:
         db.session.rollback()
-        flash(f"{_('role')}: {error.message}", "error")
+        flash(problem(error.field, error.message, labels=ACCOUNT_LABELS), "error")
         return users_page(422)
     event(SecurityEventKind.USER_REACTIVATED if active else SecurityEventKind.USER_DEACTIVATED, user)
     db.session.commit()

@@ -268,7 +268,7 @@ def _pending_key() -> str:
 
 def _start_again():
     session.pop("pending", None)
-    flash(_("Please sign in again: the step before the code took too long."), "info")
+    flash(_("Please sign in again: the step before the code took too long."), "warning")
     return redirect(url_for("auth.signin"))
 
 
@@ -445,5 +445,5 @@ def end_other_sessions():
     db.session.rollback()
     event(SecurityEventKind.SIGNIN_FAILED, user, detail="ending other sessions: wrong password")
     db.session.commit()
-    flash(_("password: this is not your password; no session was ended."), "error")
+    flash(_("Password: this is not your password; no session was ended."), "error")
     return render_template("accounts/password.html", form=PasswordForm(formdata=None), end_form=form), 422

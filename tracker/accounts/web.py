@@ -71,7 +71,7 @@ def confirmed(view):
     def wrapper(*args, **kwargs):
         if request.method == "POST" and not recently_confirmed():
             back = safe_next(urlsplit(request.referrer or "").path) or url_for("tracking.index")
-            flash(_("Please confirm it is you before changing accounts. Then do it again."), "info")
+            flash(_("Please confirm it is you before changing accounts. Then do it again."), "warning")
             return redirect(url_for("auth.confirm", next=back), 303)
         return view(*args, **kwargs)
 
@@ -123,7 +123,7 @@ def _expire_old_sessions() -> None:
         db.session.commit()
         logout_user()
         session.clear()
-        flash(_("Your session has expired. Please sign in again."), "info")
+        flash(_("Your session has expired. Please sign in again."), "warning")
         return
     # Written back at most once a minute, so most responses carry no cookie: a chart still
     # loading when the person signs out cannot put the old session back over the new one.

@@ -39,7 +39,14 @@ from tracker.core.concurrency import Conflict
 from tracker.core.downloads import attachment
 from tracker.core.extensions import db
 from tracker.core.forms import BoundedFieldList, VersionForm
-from tracker.core.pages import confirm_page, confirmed_by_form, flash_unshown, refused_page, status_of
+from tracker.core.pages import (
+    confirm_page,
+    confirmed_by_form,
+    flash_errors,
+    flash_unshown,
+    refused_page,
+    status_of,
+)
 from tracker.core.permissions import Need, requires
 from tracker.core.scope import get_or_404
 from tracker.core.validation import Errors, Invalid
@@ -242,7 +249,7 @@ def refused(error: Invalid | Conflict, assessment_id: int):
     if isinstance(error, Conflict):
         flash(error.message, "error")
     else:
-        flash(" ".join(f"{field}: {message}" for field, message in error.errors.items()), "error")
+        flash_errors(error.errors)
     return report_page(assessment_or_404(assessment_id), status_of(error))
 
 

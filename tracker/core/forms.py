@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, request
+import re
+from collections.abc import Mapping
+
+from flask import Flask, abort, flash, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import Field, FieldList, HiddenField
@@ -26,6 +29,36 @@ def json_body() -> dict:
     return data
 
 
+# A field of a repeated group, as WTForms names it: ``indicator-0-name``.
+GROUPED = re.compile(r"^(?P<group>[a-z_]+)-(?P<index>\d{1,6})-(?P<field>[a-z_]+)$")
+
+
+def _humane(name: str) -> str:
+    words = name.replace("_", " ").replace("-", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def label_of(name: str, form=None, labels: Mapping[str, str] | None = None) -> str:
+    """The words a person reads for the field ``name``: the label the page gives it (``labels``,
+    else the form field's label), else its name made readable (``response_rate`` reads
+    "Response rate", ``indicator-0-name`` "Indicator 1, name"), never the bare internal name."""
+    if labels and name in labels:
+        return str(labels[name])
+    field = form._fields.get(name) if form is not None and hasattr(form, "_fields") else None
+    if field is not None and getattr(field, "label", None) is not None and field.label.text:
+        return str(field.label.text)
+    grouped = GROUPED.match(name)
+    if grouped:
+        group, index, field = grouped["group"], int(grouped["index"]) + 1, grouped["field"]
+        return f"{_humane(group)} {index}, {field.replace('_', ' ')}"
+    return _humane(name)
+
+
+def problem(name: str, message: str, form=None, labels: Mapping[str, str] | None = None) -> str:
+    """One problem in words, for the top of a page: "Response rate: must be from 0 to 100"."""
+    return f"{label_of(name, form, labels)}: {message}"
+
+
 def show_errors(form, errors: dict[str, str]) -> None:
     """Put each domain error next to its form field.
 
@@ -41,7 +74,7 @@ def show_errors(form, errors: dict[str, str]) -> None:
         elif field_name.startswith("planned_"):
             form.extra_errors[field_name] = message
         else:
-            flash(f"{field_name}: {message}", "error")
+            flash(problem(field_name, message, form), "error")
 
 
 def errors_for(form, name: str) -> str:
@@ -111,3 +144,8 @@ class TickedVersions(Field):
         ids = validation.ids(field, [str(value).partition(":")[0] for value in sent], most=most)
         versions = [validation.version("version", str(value).partition(":")[2]) for value in sent]
         return dict(zip(ids, versions, strict=False))
+
+
+def init_app(app: Flask) -> None:
+    """Templates name a field by its label with the same rule as the flashed problems."""
+    app.add_template_global(label_of, "label_of")

@@ -9,13 +9,14 @@ errors into JSON with its own blueprint handlers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import wraps
 
 from flask import flash, render_template, request
 
 from tracker.core.concurrency import Conflict
 from tracker.core.extensions import db
+from tracker.core.forms import problem
 from tracker.core.validation import Invalid
 
 Refusal = Invalid | Conflict
@@ -49,18 +50,23 @@ def status_of(error: Refusal) -> int:
     return 409 if isinstance(error, Conflict) else 422
 
 
-def flash_errors(errors: dict[str, str]) -> None:
-    """Each problem at the top of the page, as ``field: message``."""
+def flash_errors(errors: dict[str, str], labels: Mapping[str, str] | None = None) -> None:
+    """Each problem at the top of the page, as "Label: message" (:func:`~tracker.core.forms.problem`)."""
     for field, message in errors.items():
-        flash(f"{field}: {message}", "error")
+        flash(problem(field, message, labels=labels), "error")
 
 
-def flash_unshown(errors: dict[str, str], shown: Iterable[str] | Callable[[str], bool]) -> dict[str, str]:
+def flash_unshown(
+    errors: dict[str, str],
+    shown: Iterable[str] | Callable[[str], bool],
+    labels: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     """Flash, at the top of the page, each problem of a field the page draws no input for (a
     hidden version, a kind chosen from a list, a field the form does not have), so that every
     422 page says what went wrong; the others are returned, to sit next to their inputs.
 
-    ``shown`` is the set of field names the page draws next to an input, or a test of a name.
+    ``shown`` is the set of field names the page draws next to an input, or a test of a name;
+    ``labels`` names the fields in the page's words.
     """
     drawn = shown if callable(shown) else set(shown).__contains__
     kept = {}
@@ -68,7 +74,7 @@ def flash_unshown(errors: dict[str, str], shown: Iterable[str] | Callable[[str],
         if drawn(field):
             kept[field] = message
         else:
-            flash(f"{field}: {message}", "error")
+            flash(problem(field, message, labels=labels), "error")
     return kept
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -19,15 +20,15 @@ from tracker.core import validation
 from tracker.core.clock import today
 from tracker.core.concurrency import Conflict
 from tracker.core.extensions import db
-from tracker.core.forms import VersionForm, field_errors, kept
-from tracker.core.pages import confirm_page, confirmed_by_form, refused_page, status_of
+from tracker.core.forms import VersionForm, field_errors, kept, problem
+from tracker.core.pages import confirm_page, confirmed_by_form, flash_errors, refused_page, status_of
 from tracker.core.permissions import Need, Role, requires
-from tracker.core.scope import get_or_404
+from tracker.core.scope import current_scope, get_or_404
 from tracker.core.validation import Errors
 from tracker.hours.display import format_hours
 from tracker.hours.models import TimeEntry
 from tracker.hours.services import delete_entry, log_hours, update_entry
-from tracker.plans.loaders import plan_or_404
+from tracker.plans.loaders import plan_or_404, plans_in
 from tracker.plans.models import Action, Plan
 
 bp = Blueprint("hours", __name__)
@@ -121,7 +122,7 @@ def new(plan_id: int):
     spent_on, hours, action, note = read_entry(form, plan)
     log_hours(db.session, plan, person=current_user, spent_on=spent_on, hours=hours, action=action, note=note)
     db.session.commit()
-    flash(_("%(hours)s h logged on %(date)s.", hours=hours, date=spent_on.isoformat()), "info")
+    flash(_("%(hours)s logged on %(date)s.", hours=format_hours(hours), date=spent_on.isoformat()), "info")
     if action is not None:
         return redirect(url_for("tracking.action", action_id=action.id), 303)
     return redirect(url_for("hours.person", user_id=current_user.id), 303)
@@ -135,9 +136,9 @@ def edit_refused(error, entry_id: int):
         flash(
             f"{error.message} "
             + _(
-                "It now reads: %(date)s, %(hours)s h. Your input is kept below.",
+                "It now reads: %(date)s, %(hours)s. Your input is kept below.",
                 date=entry.spent_on.isoformat(),
-                hours=entry.hours,
+                hours=format_hours(entry.hours),
             ),
             "error",
         )
@@ -171,7 +172,10 @@ def edit(entry_id: int):
 def delete_refused(error, entry_id: int):
     """Back to the owner's hours, saying why nothing was deleted."""
     entry = db.session.get(TimeEntry, entry_id)
-    flash(error.message if isinstance(error, Conflict) else str(error), "error")
+    if isinstance(error, Conflict):
+        flash(error.message, "error")
+    else:
+        flash_errors(error.errors)
     owner = entry.user_id if entry is not None else current_user.id
     return redirect(url_for("hours.person", user_id=owner), 303)
 
@@ -209,10 +213,39 @@ def delete(entry_id: int):
     return redirect(url_for("hours.person", user_id=owner), 303)
 
 
+@dataclass(frozen=True)
+class Spent:
+    """What an entry was spent on: an action or a plan's overall management, as one filter value."""
+
+    key: str
+    label: str
+    sort: tuple
+
+
+def target_of(entry: TimeEntry) -> Spent:
+    """What ``entry`` was spent on."""
+    action = entry.action
+    if action is not None:
+        return Spent(str(action.id), f"{action.code} {action.title}", (0, action.position))
+    return Spent(f"{MANAGEMENT}-{entry.plan_id}", _("Overall management"), (1, entry.plan_id))
+
+
+def read_filter(args) -> tuple[int | None, str]:
+    """The year and what the hours were spent on, from the query; a year not written as one is a 400."""
+    year = None
+    if args.get("year"):
+        try:
+            year = validation.year("year", args["year"])
+        except validation.Invalid as error:
+            abort(400, problem("year", error.errors["year"], labels={"year": _("Year")}))
+    return year, args.get("on", "")
+
+
 @bp.get("/people/<int:user_id>")
 @requires(Need.READ)
 def person(user_id: int):
-    """A person's time entries by year, with totals."""
+    """A person's time entries by year, one line each, filtered by year and by what they were
+    spent on; the totals of each action and each year; a way to log more."""
     person = get_or_404(db.session, User, user_id)
     entries = db.session.scalars(
         sa.select(TimeEntry)
@@ -220,16 +253,38 @@ def person(user_id: int):
         .options(selectinload(TimeEntry.action), selectinload(TimeEntry.plan))
         .order_by(TimeEntry.spent_on.desc(), TimeEntry.id.desc())
     ).all()
+    year, on = read_filter(request.args)
+    years = sorted({entry.spent_on.year for entry in entries}, reverse=True)
+    choices = sorted({target_of(entry) for entry in entries}, key=lambda spent: spent.sort)
+    shown = [
+        entry
+        for entry in entries
+        if (year is None or entry.spent_on.year == year) and (not on or target_of(entry).key == on)
+    ]
     by_year: dict[int, list[TimeEntry]] = defaultdict(list)
-    for entry in entries:
+    for entry in shown:
         by_year[entry.spent_on.year].append(entry)
-    totals = {year: sum((e.hours for e in rows), Decimal("0")) for year, rows in by_year.items()}
+    totals = {y: sum((e.hours for e in rows), Decimal("0")) for y, rows in by_year.items()}
+    # Totals of each action (and management line) by year, over the entries shown.
+    per_action: dict[Spent, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for entry in shown:
+        per_action[target_of(entry)][entry.spent_on.year] += entry.hours
+    shown_years = sorted(by_year, reverse=True)
     may_change = person.id == current_user.id or current_user.role is Role.ADMIN
+    may_log = person.id == current_user.id and current_user.role is not Role.VIEWER
     return render_template(
         "hours/person.html",
         person=person,
         by_year=sorted(by_year.items(), reverse=True),
         totals=totals,
+        per_action=sorted(per_action.items(), key=lambda item: item[0].sort),
+        shown_years=shown_years,
+        years=years,
+        choices=choices,
+        year=year,
+        on=on,
+        filtered=year is not None or bool(on),
+        plans=plans_in(db.session, current_scope()) if may_log else [],
         may_change=may_change and current_user.role is not Role.VIEWER,
         delete_form=VersionForm(formdata=None),
     )

@@ -74,7 +74,12 @@ class StatusForm(FlaskForm):
 class BulkStatusForm(FlaskForm):
     """One status and one note for every ticked action."""
 
-    status = SelectField(_l("New status for the ticked actions"), choices=STATUS_CHOICES)
+    # No status is chosen for the person: a slip of the Enter key must not complete ten actions.
+    status = SelectField(
+        _l("New status for the ticked actions"),
+        choices=[SelectChoice("", _l("Choose a status…")), *STATUS_CHOICES],
+        default="",
+    )
     note = TextAreaField(_l("Note for all of them"))
     action = TickedVersions()
 
@@ -237,7 +242,7 @@ def bulk_refused(error, plan_id: int):
     if isinstance(error, Conflict):
         flash(_(error.message) + " " + _("Here is the list as it is now."), "error")
     else:
-        flash_errors(error.errors)
+        flash_errors(error.errors, labels={"actions": _("Ticked actions"), "status": _("New status")})
     return redirect(bulk_back(plan_id)), 303
 
 
@@ -252,7 +257,7 @@ def bulk_status(plan_id: int):
     """Change the status of every ticked action at once, with one note."""
     plan = plan_or_404(plan_id)
     form = BulkStatusForm()
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or form.status.data not in {status.value for status in Status}:
         raise Invalid({"status": _("choose a status")})
     # Never more than the plan has actions: a list of a million ids is refused before it is read.
     count = db.session.scalar(sa.select(sa.func.count(Action.id)).where(Action.plan_id == plan.id))
@@ -348,7 +353,7 @@ def status(action_id: int):
     else:
         flash(
             _("%(code)s is already %(status)s; nothing changed.", code=action.code, status=_(new.value)),
-            "info",
+            "warning",
         )
     return redirect(url_for("tracking.action", action_id=action.id), 303)
 
@@ -516,7 +521,7 @@ def edit(action_id: int):
     action = action_or_404(action_id)
     plan = action.pillar.plan
     if action.archived_at is not None:
-        flash(_("action: %(code)s is archived and can no longer be changed.", code=action.code), "error")
+        flash(_("%(code)s is archived and can no longer be changed.", code=action.code), "error")
         return redirect(url_for("tracking.action", action_id=action.id), 303)
     if request.method == "GET":
         form = action_form(plan, obj=action)

@@ -14,7 +14,7 @@ from tracker.core.clock import today
 from tracker.core.extensions import db
 from tracker.core.permissions import Need, requires
 from tracker.dashboard import charts
-from tracker.dashboard.figures import build_dashboard, data_version, timeline_summary
+from tracker.dashboard.figures import build_dashboard, timeline_summary
 from tracker.hours.rollup import YearHours, hours_per_year
 from tracker.plans.loaders import plan_or_404, requested_year, to_the_plan
 from tracker.plans.models import Plan, Status
@@ -49,6 +49,13 @@ def years_of(plan: Plan, version: int, year: int) -> list[YearHours]:
     ]
 
 
+def loaded_version(plan: Plan) -> int:
+    """The plan's data version as its row was just read (in this request, after any commit):
+    the commit-ordered counter :func:`tracker.dashboard.figures.data_version` reads, without a
+    query of its own. Every query after this one sees at least the changes it counts."""
+    return plan.data_version
+
+
 @bp.get("/dashboard")
 @requires(Need.READ)
 def index():
@@ -66,7 +73,7 @@ def show(plan_id: int):
     """
     plan = plan_or_404(plan_id)
     year = requested_year(plan, request.args.get("year"))
-    version = data_version(db.session, plan)
+    version = loaded_version(plan)
     # Built by one worker at a time after a change; meanwhile the last one built is shown.
     body = single_flight(
         "dashboard",
@@ -121,7 +128,7 @@ def chart(plan_id: int, name: str):
         abort(404)
     plan = plan_or_404(plan_id)
     year = requested_year(plan, request.args.get("year"))
-    version = data_version(db.session, plan)
+    version = loaded_version(plan)
     svg = single_flight(
         f"chart-{name}", plan, version, depends_on(year), lambda: draw(name, plan, year, version), ".svg"
     )

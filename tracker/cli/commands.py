@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import OperationalError
 
 from tracker.accounts.events import record_event
@@ -313,6 +313,7 @@ def bench_command(**options) -> None:
 @click.option("--rate", default=5.0, show_default=True, help="API writes a second, all editors together.")
 @click.option("--floor-seconds", default=5.0, show_default=True, help="How long /healthz is loaded first.")
 @click.option("--json", "as_json", is_flag=True, help="End with one line of JSON.")
+@with_appcontext
 def loadtest_command(**options) -> None:
     """Load a running server (editors write, viewers read the dashboard), then check that the
     database holds exactly what was accepted; exit 1 when a check fails."""

@@ -345,6 +345,7 @@ def load(
     editors = [
         Editor(n + 1, url, token, setup, rate / len(setup.tokens), recorder)
         for n, token in enumerate(setup.tokens)
+        if rate > 0
     ]
     threads = [threading.Thread(target=editor.work, args=(until,), daemon=True) for editor in editors]
     dashboard = f"{url}/plans/{setup.plan_id}/dashboard?year={setup.year}"

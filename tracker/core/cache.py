@@ -10,13 +10,16 @@ plan simply asks for a new key, and the old one expires or is evicted.
 
 Figures that take long to build go through :func:`single_flight`: after a write, one worker (the
 one that takes a short lock in the cache) builds the new version while every other request keeps
-answering the last version built, until the new one is stored.
+answering the last version built, until the new one is stored; at most one rebuild starts per
+``CACHE_REBUILD_SECONDS``, however fast the writes come.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
+import time
 from collections.abc import Callable
 
 from cachelib import FileSystemCache, RedisCache
@@ -127,6 +130,10 @@ def single_flight(
         data = cache.get(key)
         if isinstance(data, bytes):
             return data
+        if isinstance(_backend(), FileSystemCache) and cache.get(lock_key) is None:
+            # The file cache's add sees an expired lock's file as taken: remove it first (the
+            # workers of one host may both build then, as its add is not atomic either).
+            cache.delete(lock_key)
         other_builds = not cache.add(lock_key, 1, timeout=BUILD_LOCK_SECONDS)
         if other_builds:
             stale = _newest(latest_key)
@@ -135,6 +142,7 @@ def single_flight(
     except UNAVAILABLE:
         log.warning("cache unavailable, building %s without it", key, exc_info=True)
         return build()
+    started = time.monotonic()
     try:
         data = build()
         try:
@@ -146,11 +154,22 @@ def single_flight(
             log.warning("cache unavailable, %s not stored", key, exc_info=True)
     finally:
         if not other_builds:
-            try:
-                cache.delete(lock_key)
-            except UNAVAILABLE:
-                log.warning("cache unavailable, %s left to expire", lock_key, exc_info=True)
+            _release(lock_key, started)
     return data
+
+
+def _release(lock_key: str, started: float) -> None:
+    """Let the next build start: now, or once ``CACHE_REBUILD_SECONDS`` have passed since this
+    one started (the lock is kept until then, so changes in between are shown at the next
+    rebuild, and the figure is never further behind than that interval and one build)."""
+    wait = current_app.config.get("CACHE_REBUILD_SECONDS", 0) - (time.monotonic() - started)
+    try:
+        if wait > 0:
+            cache.set(lock_key, 1, timeout=math.ceil(wait))
+        else:
+            cache.delete(lock_key)
+    except UNAVAILABLE:
+        log.warning("cache unavailable, %s left to expire", lock_key, exc_info=True)
 
 
 def _newest(latest_key: str) -> tuple[int, bytes] | None:

@@ -158,11 +158,21 @@ def single_flight(
     return data
 
 
+# However long a build takes, the next one starts no sooner than this many builds' time after it
+# started: rebuilding takes at most a quarter of one worker's time, on a slow or busy machine too.
+BUILD_SHARE = 4
+# ...but no later than this (seconds): a figure is never more than about half a minute behind.
+MAX_WAIT = 30
+
+
 def _release(lock_key: str, started: float) -> None:
-    """Let the next build start: now, or once ``CACHE_REBUILD_SECONDS`` have passed since this
-    one started (the lock is kept until then, so changes in between are shown at the next
-    rebuild, and the figure is never further behind than that interval and one build)."""
-    wait = current_app.config.get("CACHE_REBUILD_SECONDS", 0) - (time.monotonic() - started)
+    """Let the next build start: now, or once ``CACHE_REBUILD_SECONDS`` (and four times this
+    build's time) have passed since this one started. The lock is kept until then, so the
+    changes in between are shown by the next rebuild: a figure is never further behind than
+    that and one build."""
+    took = time.monotonic() - started
+    interval = current_app.config.get("CACHE_REBUILD_SECONDS", 0)
+    wait = min(MAX_WAIT, max(interval, BUILD_SHARE * took) - took) if interval else 0
     try:
         if wait > 0:
             cache.set(lock_key, 1, timeout=math.ceil(wait))

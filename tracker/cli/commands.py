@@ -311,7 +311,12 @@ def bench_command(**options) -> None:
 @click.option("--viewers", default=16, show_default=True, help="Viewers loading the dashboard.")
 @click.option("--seconds", default=30.0, show_default=True, help="How long the load lasts.")
 @click.option("--rate", default=5.0, show_default=True, help="API writes a second, all editors together.")
-@click.option("--floor-seconds", default=5.0, show_default=True, help="How long /healthz is loaded first.")
+@click.option(
+    "--floor-seconds",
+    default=5.0,
+    show_default=True,
+    help="How long /healthz is loaded, half before and half after.",
+)
 @click.option("--json", "as_json", is_flag=True, help="End with one line of JSON.")
 @with_appcontext
 def loadtest_command(**options) -> None:

@@ -11,8 +11,8 @@ the server's database and reads the result back from it:
   write that gets no answer, or a 503, is sent again with the same key until it gets one;
 - viewers (signed in through the sign-in form and its two-step code, as people are) load the
   dashboard one request after another;
-- before that, as many clients as viewers load ``/healthz``: the floor, a route that does next
-  to nothing, served by the same server in the same run.
+- before and after that, as many clients as viewers load ``/healthz``: the floor, a route that
+  does next to nothing, served by the same server in the same run.
 
 Then it checks, in the database: the hours logged are exactly those accepted (each entry is
 found by its note, which is its key), every accepted status change is in the history and no
@@ -331,14 +331,15 @@ def load(
     floor_seconds: float,
     during: Callable[[], None] | None = None,
 ) -> Recorder:
-    """Run the floor, then the load for ``seconds``; ``during`` is called halfway through."""
+    """Run half the floor, the load for ``seconds`` (``during`` is called halfway through), and
+    the other half of the floor: on a machine whose other work comes and goes, the floor is
+    measured on both sides of the load it is compared with."""
     url = url.rstrip("/")
     recorder = Recorder()
     viewers = [sign_in(url, *login) for login in setup.viewers]
-    if viewers and floor_seconds > 0:
-        floor = [requests.Session() for _ in viewers]
-        started = time.monotonic()
-        hammer(url + "/healthz", floor, started + floor_seconds, "floor", recorder)
+    floor = [requests.Session() for _ in viewers] if floor_seconds > 0 else []
+    if floor:
+        hammer(url + "/healthz", floor, time.monotonic() + floor_seconds / 2, "floor", recorder)
         recorder.spans["floor"] = floor_seconds
     started = time.monotonic()
     until = started + seconds
@@ -359,6 +360,8 @@ def load(
         during()
     for thread in threads:
         thread.join()
+    if floor:
+        hammer(url + "/healthz", floor, time.monotonic() + floor_seconds / 2, "floor", recorder)
     # Rates are of requests started in the window (those under way at its end still finish).
     for kind in ("dashboard", "hours", "status"):
         recorder.spans[kind] = seconds

@@ -31,7 +31,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import click
@@ -70,7 +70,8 @@ class Setup:
     run: str
     plan_id: int
     year: int
-    day: date
+    day: date  # the last day hours are logged on (today, or the plan's last day)
+    first_day: date  # ...and the first: a year back at most, within the plan's period
     editor_ids: list[int]
     tokens: list[str]
     viewers: list[tuple[str, str, str]]  # email, password, authenticator secret
@@ -149,11 +150,13 @@ def prepare(plan_id: int | None, editors: int, viewers: int) -> Setup:
     if not actions:
         raise click.ClickException(f"plan {plan.id} has no open action to log hours on")
     day = min(today(), date(plan.end_year, 12, 31))
+    first_day = max(date(plan.start_year, 1, 1), day - timedelta(days=364))
     setup = Setup(
         run=run,
         plan_id=plan.id,
         year=day.year,
         day=day,
+        first_day=first_day,
         editor_ids=[user.id for user in editor_users],
         tokens=tokens,
         viewers=viewer_logins,
@@ -280,7 +283,10 @@ class Editor:
             else f"/api/v1/actions/{action_id}/hours"
         )
         write = Write("hours", key, hours=Decimal(hours), action_id=action_id)
-        self.send(write, path, {"date": self.setup.day.isoformat(), "hours": hours, "note": key})
+        # Spread over the days (a person logs at most 24 hours a day).
+        span = (self.setup.day - self.setup.first_day).days
+        spent_on = self.setup.first_day + timedelta(days=self.random.randint(0, span))
+        self.send(write, path, {"date": spent_on.isoformat(), "hours": hours, "note": key})
 
     def change_status(self, key: str) -> None:
         action_id = self.random.choice(list(self.known))

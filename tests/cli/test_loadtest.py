@@ -13,6 +13,7 @@ import requests
 import sqlalchemy as sa
 
 from tests.core.test_serve import Gunicorn, free_port, production_env
+from tracker.accounts.models import User
 from tracker.cli import loadtest
 from tracker.core.extensions import db
 
@@ -176,3 +177,17 @@ def test_the_checks_catch_a_lost_write_a_double_write_and_a_server_error(app, ic
     assert any("status: 1 accepted changes are not in the history" in problem for problem in problems)
     assert any("dashboard 500" in problem for problem in problems)
     assert len(problems) == 4
+
+
+def test_a_server_that_does_not_answer_is_named_and_the_accounts_are_retired(app, iclei, runner):
+    from tests.core.test_serve import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    result = runner.invoke(
+        args=["loadtest", "--url", url, "--plan", str(iclei), "--editors", "1", "--viewers", "1"]
+    )
+    assert result.exit_code == 1
+    assert f"{url} does not answer" in result.output and "Traceback" not in result.output
+    with app.app_context():
+        made = db.session.scalars(sa.select(User).where(User.email.like("loadtest-%"))).all()
+        assert len(made) == 2 and not any(user.active for user in made)

@@ -307,13 +307,38 @@ def bench_command(**options) -> None:
 @click.command("loadtest")
 @click.option("--url", required=True, help="The running server, e.g. http://127.0.0.1:8000")
 @click.option("--plan", type=int, default=None, help="The plan's id (default: the one with most actions).")
-@click.option("--editors", default=20, show_default=True, help="Editors writing through the API.")
-@click.option("--viewers", default=16, show_default=True, help="Viewers loading the dashboard.")
-@click.option("--seconds", default=30.0, show_default=True, help="How long the load lasts.")
-@click.option("--rate", default=5.0, show_default=True, help="API writes a second, all editors together.")
+@click.option(
+    "--editors",
+    default=20,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Editors writing through the API.",
+)
+@click.option(
+    "--viewers",
+    default=16,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Viewers loading the dashboard.",
+)
+@click.option(
+    "--seconds",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    help="How long the load lasts.",
+)
+@click.option(
+    "--rate",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="API writes a second, all editors together.",
+)
 @click.option(
     "--floor-seconds",
     default=5.0,
+    type=click.FloatRange(min=0),
     show_default=True,
     help="How long /healthz is loaded, half before and half after.",
 )

@@ -494,6 +494,8 @@ def run(url, plan, editors, viewers, seconds, rate, floor_seconds, as_json) -> N
         recorder = load(url, setup, seconds=seconds, rate=rate, floor_seconds=floor_seconds)
         measured = figures(recorder)
         checked = check(setup, recorder)
+    except requests.RequestException as error:
+        raise click.ClickException(f"{url} does not answer: {error}") from None
     finally:
         retire(setup)
     for kind in ("floor", "dashboard", "hours", "status"):

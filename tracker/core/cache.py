@@ -114,7 +114,8 @@ def single_flight(
     - The entry of ``version`` itself, when stored, is always what is answered: once a rebuild is
       stored no request that starts after reads the older copy.
     - Otherwise the request that takes the lock (``cache.add``, atomic in Redis) builds it, stores
-      it under ``version`` and as the newest copy, and releases the lock.
+      it under ``version`` and as the newest copy, and releases the lock (see :func:`_release`:
+      at most one rebuild per ``CACHE_REBUILD_SECONDS``).
     - The others answer the newest copy stored, older but whole; with none stored yet (a cold
       cache), they build it too rather than wait.
 

@@ -31,12 +31,13 @@ run: $(VENV)/.installed-app
 	TRACKER_ENV=$${TRACKER_ENV:-development} $(BIN)/flask --app tracker run --host $(HOST) --port $(PORT)
 
 # Production (README.md, "Running in production"): SECRET_KEY and DATABASE_URL must be set;
-# TOTP_KEYS and RATELIMIT_STORAGE_URI should be, so that every worker and host shares them.
+# TOTP_KEYS, RATELIMIT_STORAGE_URI and CACHE_URL should be, so that every worker and host shares them.
 serve: $(VENV)/.installed-app
 	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY (see README.md, Running in production)" >&2; exit 1; }
 	@test -n "$$DATABASE_URL" || { echo "make serve: set DATABASE_URL (see README.md, Running in production)" >&2; exit 1; }
 	TRACKER_ENV=production $(BIN)/flask --app tracker db upgrade
 	TRACKER_ENV=production RATELIMIT_STORAGE_URI=$${RATELIMIT_STORAGE_URI:-redis://127.0.0.1:6379/0} \
+		CACHE_URL=$${CACHE_URL:-redis://127.0.0.1:6379/1} \
 		$(BIN)/gunicorn -c gunicorn.conf.py
 
 lint: $(VENV)/.installed-test

@@ -240,3 +240,19 @@ def test_the_same_key_sent_twice_at_once_saves_once(
     finally:
         with both.app_context():
             db.engine.dispose()
+
+
+def test_a_write_without_a_key_forgets_the_keys_older_than_a_day(client, iclei, session, editor_token):
+    url = f"/api/v1/plans/{iclei}/management-hours"
+    body = {"date": "2025-03-04", "hours": 1}
+    assert client.post(url, json=body, headers=headers(editor_token, "old")).status_code == 201
+    assert client.post(url, json=body, headers=headers(editor_token, "recent")).status_code == 201
+    session.execute(
+        sa.update(IdempotencyKey)
+        .where(IdempotencyKey.key == "old")
+        .values(created_at=utcnow() - timedelta(hours=25))
+    )
+    session.commit()
+    assert client.post(url, json=body, headers=headers(editor_token)).status_code == 201
+    session.rollback()
+    assert list(session.scalars(sa.select(IdempotencyKey.key))) == ["recent"]

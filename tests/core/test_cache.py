@@ -4,6 +4,7 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
 from cachelib import FileSystemCache
 
 from tests.conftest import make_app
@@ -141,3 +142,45 @@ def test_the_cache_defaults_to_a_bounded_file_cache_in_the_instance_folder(tmp_p
     assert config["CACHE_URL"] == ""
     assert config["CACHE_DIR"] == str(tmp_path / "instance" / "cache")
     assert (config["CACHE_TIMEOUT"], config["CACHE_THRESHOLD"]) == (24 * 3600, 500)
+
+
+class Plan:
+    uid = "plan-uid"
+
+
+@pytest.mark.parametrize("store", ["files", "redis"])
+def test_a_figure_is_rebuilt_at_most_once_per_interval_and_the_newest_stored_is_shown_meanwhile(
+    database_url, tmp_path, store, request
+):
+    config = {"CACHE_REBUILD_SECONDS": 2}
+    if store == "redis":
+        config |= {
+            "CACHE_URL": request.getfixturevalue("redis_url"),
+            "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}:",
+        }
+    app = make_app(database_url, tmp_path, **config)
+    builds = []
+
+    def figure(version):
+        def build():
+            builds.append(version)
+            return b"figure %d" % version
+
+        return cache.single_flight("figure", Plan, version, ("2025",), build, ".svg")
+
+    try:
+        with app.app_context():
+            assert figure(1) == b"figure 1"
+            # A change right after a rebuild waits for the interval: the last figure is shown.
+            assert figure(2) == b"figure 1"
+            assert figure(3) == b"figure 1"
+            assert builds == [1]
+            time.sleep(2.1)
+            assert figure(3) == b"figure 3"
+            # Once stored, a version is shown as it is, older readers included.
+            assert figure(3) == b"figure 3"
+            assert figure(1) == b"figure 1"
+            assert builds == [1, 3]
+            cache.clear()
+    finally:
+        dispose(app)

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tests import factories as f
+from tests.conftest import AuthActions
 from tests.pages import text
 from tracker.accounts.models import User
 from tracker.accounts.services import create_token
@@ -80,3 +81,58 @@ def test_a_reader_between_interleaved_commits_caches_no_stale_figure(
 
 def _logged(actions) -> float:
     return sum(action["logged_hours"]["2025"] for action in actions)
+
+
+def test_after_a_change_one_request_rebuilds_while_the_others_show_the_last_figures(
+    app, client, auth, iclei, users, session, monkeypatch
+):
+    """Single flight: the first viewer after a write builds the new dashboard; a viewer meanwhile
+    is answered at once with the last dashboard built (not a second build), and once the new one
+    is stored nobody is shown the old one again."""
+    import threading
+
+    from tracker.dashboard import views
+
+    auth.login(users["viewer"])
+    other = app.test_client()
+    AuthActions(other).login(users["viewer"])
+    dashboard = f"/plans/{iclei}/dashboard?year=2025"
+    assert "Total 350.0 h 0.0 h 0.0 h 350.0 h" in text(client.get(dashboard))
+
+    plan = session.get(Plan, iclei)
+    editor = session.scalar(sa.select(User).where(User.email == users["editor"]))
+    f.log(
+        session,
+        plan,
+        editor,
+        date(2025, 2, 3),
+        "7",
+        session.scalar(sa.select(Action).where(Action.code == "3.2.3")),
+    )
+    session.commit()
+
+    building, release, builds = threading.Event(), threading.Event(), []
+    render_body = views.render_body
+
+    def slow_render(*args):
+        builds.append(1)
+        building.set()
+        assert release.wait(20)
+        return render_body(*args)
+
+    monkeypatch.setattr(views, "render_body", slow_render)
+    answers = {}
+    builder = threading.Thread(target=lambda: answers.update(built=text(client.get(dashboard))))
+    builder.start()
+    try:
+        assert building.wait(20)
+        # The rebuild is under way: the other viewer gets the last dashboard, without building.
+        assert "Total 350.0 h 0.0 h 0.0 h 350.0 h" in text(other.get(dashboard))
+        assert len(builds) == 1
+    finally:
+        release.set()
+        builder.join(20)
+    assert "Total 350.0 h 0.0 h 7.0 h 343.0 h" in answers["built"]
+    # Stored: from now on everyone gets the new dashboard, built once.
+    assert "Total 350.0 h 0.0 h 7.0 h 343.0 h" in text(other.get(dashboard))
+    assert len(builds) == 1

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import OperationalError
 
 from tracker.accounts.events import record_event
@@ -304,12 +304,62 @@ def bench_command(**options) -> None:
     bench.run(**options)
 
 
+@click.command("loadtest")
+@click.option("--url", required=True, help="The running server, e.g. http://127.0.0.1:8000")
+@click.option("--plan", type=int, default=None, help="The plan's id (default: the one with most actions).")
+@click.option(
+    "--editors",
+    default=20,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Editors writing through the API.",
+)
+@click.option(
+    "--viewers",
+    default=16,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Viewers loading the dashboard.",
+)
+@click.option(
+    "--seconds",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    help="How long the load lasts.",
+)
+@click.option(
+    "--rate",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="API writes a second, all editors together.",
+)
+@click.option(
+    "--floor-seconds",
+    default=5.0,
+    type=click.FloatRange(min=0),
+    show_default=True,
+    help="How long /healthz is loaded, half before and half after.",
+)
+@click.option("--json", "as_json", is_flag=True, help="End with one line of JSON.")
+@with_appcontext
+def loadtest_command(**options) -> None:
+    """Load a running server (editors write, viewers read the dashboard), then check that the
+    database holds exactly what was accepted; exit 1 when a check fails."""
+    # Imported here, so that the served app never loads the load test.
+    from tracker.cli import loadtest
+
+    loadtest.run(**options)
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
     app.cli.add_command(seed_cli)
     app.cli.add_command(user_cli)
     app.cli.add_command(token_cli)
     app.cli.add_command(bench_command)
+    app.cli.add_command(loadtest_command)
     app.cli.add_command(export_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(report_cli)

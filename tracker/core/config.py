@@ -91,6 +91,10 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "CACHE_TIMEOUT": int(env.get("CACHE_TIMEOUT", str(24 * 3600))),
         "CACHE_THRESHOLD": int(env.get("CACHE_THRESHOLD", "500")),
         "CACHE_KEY_PREFIX": env.get("CACHE_KEY_PREFIX", "tracker:cache:"),
+        # After a figure was rebuilt, changes wait this many seconds for the next rebuild (the last
+        # one is shown meanwhile): writes arriving faster than that cost one rebuild per interval,
+        # not one each. The tests see every change at once.
+        "CACHE_REBUILD_SECONDS": int(env.get("CACHE_REBUILD_SECONDS", "0" if mode == "testing" else "1")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "tracker"),
         # The 429 pages set their own Retry-After, from the same number as the words they show.

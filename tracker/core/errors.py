@@ -46,7 +46,8 @@ def rollback_quietly() -> None:
     except DBAPIError as error:
         log.warning("rollback failed, connection dropped: %s", error.orig)
         with contextlib.suppress(DBAPIError):
-            db.session.invalidate()
+            # (scoped_session does not pass invalidate on: the session itself does it)
+            db.session().invalidate()
 
 
 def _wants_json() -> bool:

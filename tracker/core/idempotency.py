@@ -5,7 +5,7 @@ same key, the write answers what it answered the first time (status and body) an
 nothing. The key, the request's fingerprint and the answer are stored in the same transaction
 as the change, so the answer is kept exactly when the change is. The same key with another
 request (another body or address) is refused with a 422 naming the header. Keys are kept
-24 hours, per user.
+24 hours, per user: every API write, with a key or not, forgets the older ones.
 
 :func:`committed` wraps a write view: the view changes and flushes, builds its answer from what
 it flushed, and returns; the wrapper stores the answer and commits. Nothing is read back after
@@ -97,6 +97,9 @@ def committed(view):
         key = request.headers.get(HEADER)
         if key is None:
             response = make_response(view(*args, **kwargs))
+            if 200 <= response.status_code < 300:
+                # Every write forgets old keys, so they expire when clients stop sending keys too.
+                prune(db.session)
             db.session.commit()
             return response
         if not _VALID.fullmatch(key):

@@ -9,12 +9,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from tracker.core.cache import cached_bytes, cached_json, plan_key
+from tracker.core.cache import cached_json, plan_key, single_flight
 from tracker.core.clock import today
 from tracker.core.extensions import db
 from tracker.core.permissions import Need, requires
 from tracker.dashboard import charts
-from tracker.dashboard.figures import build_dashboard, data_version, timeline_summary
+from tracker.dashboard.figures import build_dashboard, timeline_summary
 from tracker.hours.rollup import YearHours, hours_per_year
 from tracker.plans.loaders import plan_or_404, requested_year, to_the_plan
 from tracker.plans.models import Plan, Status
@@ -24,9 +24,14 @@ bp = Blueprint("dashboard", __name__)
 CHARTS = ("status-by-pillar", "hours-by-year", "timeline")
 
 
+def depends_on(year: int) -> tuple:
+    """What a dashboard item depends on besides the plan's data: the year, today (for late), the
+    language."""
+    return (year, today().isoformat(), get_locale())
+
+
 def cache_key(what: str, plan: Plan, version: int, year: int) -> str:
-    """A dashboard item depends on the plan's data, the year, today (for late), the language."""
-    return plan_key(what, plan, version, year, today().isoformat(), get_locale())
+    return plan_key(what, plan, version, *depends_on(year))
 
 
 def years_of(plan: Plan, version: int, year: int) -> list[YearHours]:
@@ -42,6 +47,13 @@ def years_of(plan: Plan, version: int, year: int) -> list[YearHours]:
         YearHours(year=y, allocated=Decimal(a), planned=Decimal(p), logged=Decimal(lg))
         for y, a, p, lg in rows
     ]
+
+
+def loaded_version(plan: Plan) -> int:
+    """The plan's data version as its row was just read (in this request, after any commit):
+    the commit-ordered counter :func:`tracker.dashboard.figures.data_version` reads, without a
+    query of its own. Every query after this one sees at least the changes it counts."""
+    return plan.data_version
 
 
 @bp.get("/dashboard")
@@ -61,9 +73,13 @@ def show(plan_id: int):
     """
     plan = plan_or_404(plan_id)
     year = requested_year(plan, request.args.get("year"))
-    version = data_version(db.session, plan)
-    body = cached_bytes(
-        cache_key("dashboard", plan, version, year),
+    version = loaded_version(plan)
+    # Built by one worker at a time after a change; meanwhile the last one built is shown.
+    body = single_flight(
+        "dashboard",
+        plan,
+        version,
+        depends_on(year),
         lambda: render_body(plan, year, version).encode(),
         ".html",
     )
@@ -112,9 +128,9 @@ def chart(plan_id: int, name: str):
         abort(404)
     plan = plan_or_404(plan_id)
     year = requested_year(plan, request.args.get("year"))
-    version = data_version(db.session, plan)
-    svg = cached_bytes(
-        cache_key(f"chart-{name}", plan, version, year), lambda: draw(name, plan, year, version), ".svg"
+    version = loaded_version(plan)
+    svg = single_flight(
+        f"chart-{name}", plan, version, depends_on(year), lambda: draw(name, plan, year, version), ".svg"
     )
     response = Response(svg, mimetype="image/svg+xml")
     return response

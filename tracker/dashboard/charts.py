@@ -215,7 +215,8 @@ def _timeline(plan: Plan, pillars: Sequence[Pillar], actions: Sequence[ActionLin
                 tick.set_fontweight("bold")
     else:
         axes.set_yticks([])
-    # A line under each pillar's last action, and the pillar's number at the right.
+    # A line under each pillar's last action, and the pillar's number at the right (its name is
+    # in the table beside).
     seen = 0
     for pillar in pillars:
         count = sum(1 for action in ordered if action.pillar_id == pillar.id)
@@ -224,9 +225,8 @@ def _timeline(plan: Plan, pillars: Sequence[Pillar], actions: Sequence[ActionLin
             axes.text(
                 plan.end_year + 1.05,
                 seen + count / 2 - 0.5,
-                plain(f"{labels['pillar']} {pillar.position}"),
+                plain(str(pillar.position)),
                 va="center",
-                rotation=90,
                 fontsize=FONT_PT,
             )
         seen += count

@@ -75,7 +75,9 @@ def above_the_fold(page, locator, height: int = SCREEN["height"]) -> None:
     """The element is in the first screen: its bottom edge within ``height`` px of the top."""
     box = locator.bounding_box()
     assert box is not None, "not displayed"
-    assert box["y"] + box["height"] <= height, f"{visible_text(locator)[:60]!r} ends at {box['y'] + box['height']:.0f} px"
+    assert box["y"] + box["height"] <= height, (
+        f"{visible_text(locator)[:60]!r} ends at {box['y'] + box['height']:.0f} px"
+    )
 
 
 def chart_text_sizes(page) -> list[tuple[str, float]]:
@@ -163,7 +165,9 @@ def test_a_managers_meeting(page, meeting, capsys):
     expect(page.get_by_label("Since")).to_have_value("2026-09-30")
     changes = page.locator("ol.change-list li")
     expect(changes.filter(has_text="status changed")).to_have_text(
-        re.compile(rf"^3\.2\.4 .+: status changed from ongoing to completed, {editor}, 15 Oct 2026 Guide printed\.$")
+        re.compile(
+            rf"^3\.2\.4 .+: status changed from ongoing to completed, {editor}, 15 Oct 2026 Guide printed\.$"
+        )
     )
     assert_accessible(page)
     page.set_viewport_size(PHONE)
@@ -202,7 +206,9 @@ def test_a_managers_meeting(page, meeting, capsys):
         page.emulate_media(media="print")
         heads = page.locator("thead").all()
         assert heads, f"{name}: no table"
-        assert all(head.evaluate("(h) => getComputedStyle(h).display") == "table-header-group" for head in heads)
+        assert all(
+            head.evaluate("(h) => getComputedStyle(h).display") == "table-header-group" for head in heads
+        )
         assert page.locator("form").first.is_hidden() if page.locator("form").count() else True
         printed[name] = pdf_pages(page, name.replace(" ", "-") + "-print")
         page.emulate_media(media="screen")

@@ -31,6 +31,8 @@ PERCENT_NUMBER_FORMAT = '#,##0.0" %"'
 POINTS_NUMBER_FORMAT = '+#,##0.0" pp";-#,##0.0" pp";0.0" pp"'
 DATE_PATTERN = "d MMM y"
 DATE_NUMBER_FORMAT = "d mmm yyyy"
+MOMENT_NUMBER_FORMAT = "d mmm yyyy hh:mm"
+PERCENT_UNITS = frozenset({"%", "percent"})
 
 
 def _decimal(value) -> Decimal:
@@ -52,6 +54,28 @@ def format_points(value) -> str:
     number = _decimal(value).quantize(Decimal("0.1"))
     sign = "+" if number > 0 else ("-" if number < 0 else "")
     return sign + format_decimal(abs(number), format=PERCENT_PATTERN) + " pp"
+
+
+def format_measure(value, unit: str = "") -> str:
+    """A survey figure with its unit: a percentage by the percentage rule, else the number (one
+    or two decimals) and its unit."""
+    if value is None or value == "":
+        return ""
+    if unit.strip() in PERCENT_UNITS:
+        return format_percent(value)
+    number = format_decimal(_decimal(value), format=HOURS_PATTERN)
+    return f"{number} {unit}".strip()
+
+
+def format_measure_change(value, unit: str = "") -> str:
+    """The change of a survey figure: percentage points for percentages, else signed."""
+    if value is None or value == "":
+        return ""
+    if unit.strip() in PERCENT_UNITS:
+        return format_points(value)
+    number = _decimal(value)
+    sign = "+" if number > 0 else ("-" if number < 0 else "")
+    return f"{sign}{format_decimal(abs(number), format=HOURS_PATTERN)} {unit}".strip()
 
 
 def format_date(day) -> str:
@@ -77,9 +101,12 @@ def format_moment(moment) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Templates write ``{{ value|hours }}``, ``|percent``, ``|points``, ``|day`` and ``|moment``."""
+    """Templates write ``{{ value|hours }}``, ``|percent``, ``|points``, ``|day``, ``|moment``,
+    ``|measure(unit)`` and ``|measure_change(unit)``."""
     app.add_template_filter(format_hours, "hours")
     app.add_template_filter(format_percent, "percent")
     app.add_template_filter(format_points, "points")
     app.add_template_filter(format_date, "day")
     app.add_template_filter(format_moment, "moment")
+    app.add_template_filter(format_measure, "measure")
+    app.add_template_filter(format_measure_change, "measure_change")

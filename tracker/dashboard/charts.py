@@ -13,9 +13,6 @@ from datetime import date
 import matplotlib
 
 matplotlib.use("Agg")
-# Text stays text in the SVG (searchable, and its size readable). Set once for the process, at
-# import: rc_context is global state, and charts are drawn by several threads at once.
-matplotlib.rcParams["svg.fonttype"] = "none"
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
@@ -27,6 +24,10 @@ from tracker.dashboard.figures import PillarStatus
 from tracker.hours.rollup import YearHours
 from tracker.plans.models import STATUSES, Pillar, Plan, Status
 from tracker.tracking.lines import ActionLine
+
+# Text stays text in the SVG (searchable, and its size readable). Set once for the process, at
+# import: rc_context is global state, and charts are drawn by several threads at once.
+matplotlib.rcParams["svg.fonttype"] = "none"
 
 STATUS_STYLE = {
     Status.COMPLETED: {"color": "#009E73", "hatch": ""},
@@ -110,7 +111,14 @@ def _status_by_pillar(rows: Sequence[PillarStatus], labels: dict[Status, str]) -
     axes.set_xlabel(plain(labels["actions"]))
     axes.set_ylabel(plain(labels["pillar"]))
     axes.xaxis.get_major_locator().set_params(integer=True)
-    axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False, handlelength=1.2, columnspacing=0.8)
+    axes.legend(
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+        ncol=3,
+        frameon=False,
+        handlelength=1.2,
+        columnspacing=0.8,
+    )
     axes.spines[["top", "right"]].set_visible(False)
     legible(axes)
     return to_svg(figure)
@@ -140,7 +148,14 @@ def _hours_by_year(rows: Sequence[YearHours], labels: dict[str, str]) -> bytes:
         )
     axes.set_xticks(positions, [str(row.year) for row in rows])
     axes.set_ylabel(plain(labels["hours"]))
-    axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False, handlelength=1.2, columnspacing=0.8)
+    axes.legend(
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+        ncol=3,
+        frameon=False,
+        handlelength=1.2,
+        columnspacing=0.8,
+    )
     axes.spines[["top", "right"]].set_visible(False)
     legible(axes)
     return to_svg(figure)
@@ -162,7 +177,9 @@ def year_position(plan: Plan, on: date) -> float | None:
     return on.year + ((on - date(on.year, 1, 1)).days + 0.5) / days
 
 
-def _timeline(plan: Plan, pillars: Sequence[Pillar], actions: Sequence[ActionLine], labels: dict, on: date) -> bytes:
+def _timeline(
+    plan: Plan, pillars: Sequence[Pillar], actions: Sequence[ActionLine], labels: dict, on: date
+) -> bytes:
     order = {pillar.id: index for index, pillar in enumerate(pillars)}
     ordered = sorted(actions, key=lambda a: (order.get(a.pillar_id, 0), a.position, a.id))
     height = 0.2 * max(len(ordered), 1) + 1.3
@@ -205,10 +222,7 @@ def _timeline(plan: Plan, pillars: Sequence[Pillar], actions: Sequence[ActionLin
     if len(ordered) <= 150:
         axes.set_yticks(
             range(len(ordered)),
-            [
-                plain(f"{action.code} {labels['late']}" if action.late else action.code)
-                for action in ordered
-            ],
+            [plain(f"{action.code} {labels['late']}" if action.late else action.code) for action in ordered],
         )
         for tick, action in zip(axes.get_yticklabels(), ordered, strict=True):
             if action.late:
@@ -244,11 +258,15 @@ def _timeline(plan: Plan, pillars: Sequence[Pillar], actions: Sequence[ActionLin
         )
         for s in STATUSES
     ]
-    handles.append(Patch(facecolor="white", edgecolor=LATE_COLOUR, linewidth=2.0, label=plain(labels["late"])))
+    handles.append(
+        Patch(facecolor="white", edgecolor=LATE_COLOUR, linewidth=2.0, label=plain(labels["late"]))
+    )
     now = year_position(plan, on)
     if now is not None:
         axes.axvline(now, color="#0072B2", linewidth=1.6, linestyle="--", zorder=3)
-        handles.append(Line2D([0], [0], color="#0072B2", linewidth=1.6, linestyle="--", label=plain(labels["today"])))
+        handles.append(
+            Line2D([0], [0], color="#0072B2", linewidth=1.6, linestyle="--", label=plain(labels["today"]))
+        )
     axes.legend(
         handles=handles,
         loc="lower center",

@@ -21,6 +21,7 @@ from tracker.plans.changes import (
     ChangeFilter,
     ChangeSentence,
     Published,
+    count_changes,
     last_published_report,
     plan_changes,
 )
@@ -207,8 +208,7 @@ def build_dashboard(
     chosen, report = default_since(session, plan, year, on)
     if since is not None:
         chosen, report = since, (report if report is not None and report.on == since else None)
-    recent = plan_changes(session, plan.id, ChangeFilter(types=PLAN_WORK), per_page=latest)
-    changed_since = plan_changes(session, plan.id, ChangeFilter(since=chosen, types=PLAN_WORK), per_page=1)
+    recent = plan_changes(session, plan.id, ChangeFilter(types=PLAN_WORK), per_page=latest, counted=False)
     board = Dashboard(
         plan=plan,
         year=year,
@@ -220,7 +220,7 @@ def build_dashboard(
         data_version=data_version(session, plan) if version is None else version,
         since=chosen,
         report=report,
-        changes_since=changed_since.total,
+        changes_since=count_changes(session, plan.id, ChangeFilter(since=chosen, types=PLAN_WORK)),
     )
     board.then, board.then_late = standing_on(session, actions, chosen)
     changed = last_changed(session, plan)

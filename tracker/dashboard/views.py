@@ -18,7 +18,13 @@ from tracker.core.extensions import db
 from tracker.core.permissions import Need, requires
 from tracker.core.validation import Invalid
 from tracker.dashboard import charts
-from tracker.dashboard.figures import build_dashboard, data_version, default_since, timeline_summary
+from tracker.dashboard.figures import (
+    build_dashboard,
+    data_version,
+    default_since,
+    status_by_pillar,
+    timeline_summary,
+)
 from tracker.hours.rollup import YearHours, hours_per_year
 from tracker.plans.changes import (
     CHANGE_TYPE_LABELS,
@@ -32,6 +38,7 @@ from tracker.plans.loaders import plan_or_404, requested_year, to_the_plan
 from tracker.plans.models import Action, Plan, Status
 from tracker.plans.rules import status_labels
 from tracker.tracking.flags import STALE_AFTER_DAYS, FlagKind
+from tracker.tracking.lines import load_lines
 
 bp = Blueprint("dashboard", __name__)
 CHARTS = ("status-by-pillar", "hours-by-year", "timeline")
@@ -127,11 +134,12 @@ def draw(name: str, plan: Plan, year: int, version: int) -> bytes:
             "hours": _("Hours"),
         }
         return charts.hours_by_year(years_of(plan, version, year), labels)
-    board = build_dashboard(db.session, plan, year, today(), version=version)
+    # The charts need the actions only: not the history, hours or flags of the whole board.
+    loaded = load_lines(db.session, plan, today(), hours=False)
     labels = {**status_labels(), "today": _("today"), "late": _("late")}
     if name == "status-by-pillar":
-        return charts.status_by_pillar(board.by_pillar, labels)
-    return charts.timeline(plan, board.pillars, board.actions, labels, today())
+        return charts.status_by_pillar(status_by_pillar(loaded.pillars, loaded.open), labels)
+    return charts.timeline(plan, loaded.pillars, loaded.open, labels, today())
 
 
 @bp.get("/plans/<int:plan_id>/charts/<name>.svg")
@@ -162,7 +170,9 @@ def read_change_filter(plan: Plan) -> ChangeFilter:
     since = day_asked("since", _("Since"))
     until = day_asked("until", _("Until"))
     if since and until and until < since:
-        abort(400, _("Until: %(until)s is before %(since)s.", until=until.isoformat(), since=since.isoformat()))
+        abort(
+            400, _("Until: %(until)s is before %(since)s.", until=until.isoformat(), since=since.isoformat())
+        )
     pillar_id = action_id = user_id = None
     if args.get("pillar"):
         pillar_id = validation.digits(args["pillar"])
@@ -187,8 +197,13 @@ def read_change_filter(plan: Plan) -> ChangeFilter:
             try:
                 types = (ChangeType(args["kind"]),)
             except ValueError:
-                abort(400, _("Kind of change: %(value)s is not one of the kinds offered.", value=args["kind"][:20]))
-    return ChangeFilter(since=since, until=until, pillar_id=pillar_id, action_id=action_id, user_id=user_id, types=types)
+                abort(
+                    400,
+                    _("Kind of change: %(value)s is not one of the kinds offered.", value=args["kind"][:20]),
+                )
+    return ChangeFilter(
+        since=since, until=until, pillar_id=pillar_id, action_id=action_id, user_id=user_id, types=types
+    )
 
 
 @bp.get("/plans/<int:plan_id>/history")

@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 
 from tracker.core import formatting
 from tracker.core.formatting import HOURS_PATTERN, format_hours
-
 from tracker.hours.rollup import HourRollup
 from tracker.plans.models import AllocationKind
 

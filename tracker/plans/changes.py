@@ -158,34 +158,41 @@ def load_names(session: Session, plan_id: int, entries: Sequence[HistoryEntry]) 
             names.budgets[entry.entity_id] = (snapshot.get("action_id"), snapshot.get("year"))
         if entry.entity == "allocation_line" and snapshot:
             names.lines[entry.entity_id] = (snapshot.get("year"), snapshot.get("name", ""))
-    for row in session.execute(
-        sa.select(Occurrence.id, Occurrence.action_id, Occurrence.year).where(
-            Occurrence.id.in_(ids.get("occurrence", ()))
-        )
-    ):
-        names.occurrences[row.id] = (row.action_id, row.year)
-    for row in session.execute(
-        sa.select(PlannedHours.id, PlannedHours.action_id, PlannedHours.year).where(
-            PlannedHours.id.in_(ids.get("planned_hours", ()))
-        )
-    ):
-        names.budgets[row.id] = (row.action_id, row.year)
-    for row in session.execute(
-        sa.select(AllocationLine.id, AllocationLine.year, AllocationLine.name).where(
-            AllocationLine.id.in_(ids.get("allocation_line", ()))
-        )
-    ):
-        names.lines[row.id] = (row.year, row.name)
-    names.actions = {
-        row.id: (row.code, row.title)
-        for row in session.execute(sa.select(Action.id, Action.code, Action.title).where(Action.plan_id == plan_id))
-    }
-    names.pillars = {
-        row.id: pillar_label(row.position, row.name)
+    if ids.get("occurrence"):
         for row in session.execute(
-            sa.select(Pillar.id, Pillar.position, Pillar.name).where(Pillar.plan_id == plan_id)
-        )
-    }
+            sa.select(Occurrence.id, Occurrence.action_id, Occurrence.year).where(
+                Occurrence.id.in_(ids["occurrence"])
+            )
+        ):
+            names.occurrences[row.id] = (row.action_id, row.year)
+    if ids.get("planned_hours"):
+        for row in session.execute(
+            sa.select(PlannedHours.id, PlannedHours.action_id, PlannedHours.year).where(
+                PlannedHours.id.in_(ids["planned_hours"])
+            )
+        ):
+            names.budgets[row.id] = (row.action_id, row.year)
+    if ids.get("allocation_line"):
+        for row in session.execute(
+            sa.select(AllocationLine.id, AllocationLine.year, AllocationLine.name).where(
+                AllocationLine.id.in_(ids["allocation_line"])
+            )
+        ):
+            names.lines[row.id] = (row.year, row.name)
+    if ids.keys() & {"action", "occurrence", "planned_hours", "time_entry"}:
+        names.actions = {
+            row.id: (row.code, row.title)
+            for row in session.execute(
+                sa.select(Action.id, Action.code, Action.title).where(Action.plan_id == plan_id)
+            )
+        }
+    if "pillar" in ids or any(entry.field == "pillar_id" for entry in entries):
+        names.pillars = {
+            row.id: pillar_label(row.position, row.name)
+            for row in session.execute(
+                sa.select(Pillar.id, Pillar.position, Pillar.name).where(Pillar.plan_id == plan_id)
+            )
+        }
     report_ids = ids.get("assessment", set())
     if report_ids:
         for created in session.scalars(
@@ -200,7 +207,8 @@ def load_names(session: Session, plan_id: int, entries: Sequence[HistoryEntry]) 
     people |= {
         (_snapshot(entry) or {}).get("user_id") for entry in entries if entry.entity == "time_entry"
     } - {None}
-    names.people = dict(session.execute(sa.select(User.id, User.name).where(User.id.in_(people))).all())
+    if people:
+        names.people = dict(session.execute(sa.select(User.id, User.name).where(User.id.in_(people))).all())
     return names
 
 
@@ -251,7 +259,11 @@ def describe(entry: HistoryEntry, names: Names) -> ChangeSentence:
             what = (
                 _("status kept as %(status)s", status=_status(after))
                 if before == after
-                else _("status changed from %(before)s to %(after)s", before=_status(before), after=_status(after))
+                else _(
+                    "status changed from %(before)s to %(after)s",
+                    before=_status(before),
+                    after=_status(after),
+                )
             )
         elif fld == "archived_at":
             what = _("archived") if after else _("restored to the plan")
@@ -281,7 +293,11 @@ def describe(entry: HistoryEntry, names: Names) -> ChangeSentence:
         if created:
             what = _("%(year)s budget set to %(hours)s", year=year, hours=format_hours(snapshot.get("hours")))
         elif deleted:
-            what = _("%(year)s budget removed (was %(hours)s)", year=year, hours=format_hours(snapshot.get("hours")))
+            what = _(
+                "%(year)s budget removed (was %(hours)s)",
+                year=year,
+                hours=format_hours(snapshot.get("hours")),
+            )
         elif fld == "hours":
             what = _(
                 "%(year)s budget changed from %(before)s to %(after)s",
@@ -409,10 +425,7 @@ def _of_actions(action_ids) -> sa.ColumnElement[bool]:
     )
 
 
-def plan_changes(
-    session: Session, plan_id: int, criteria: ChangeFilter, *, page: int = 1, per_page: int = 50
-) -> ChangePage:
-    """The plan's changes that meet ``criteria``, newest first, one page of them described."""
+def _conditions(plan_id: int, criteria: ChangeFilter) -> list[sa.ColumnElement[bool]]:
     conditions = [HistoryEntry.plan_id == plan_id, sa.or_(*(type_condition(t) for t in criteria.types))]
     if criteria.since is not None:
         conditions.append(HistoryEntry.at >= _start_of(criteria.since))
@@ -429,8 +442,30 @@ def plan_changes(
                 sa.and_(HistoryEntry.entity == "pillar", HistoryEntry.entity_id == criteria.pillar_id),
             )
         )
-    total = session.scalar(sa.select(sa.func.count(HistoryEntry.id)).where(*conditions)) or 0
-    page = max(1, min(page, max(1, -(-total // per_page))))
+    return conditions
+
+
+def count_changes(session: Session, plan_id: int, criteria: ChangeFilter) -> int:
+    """How many of the plan's changes meet ``criteria``."""
+    return (
+        session.scalar(sa.select(sa.func.count(HistoryEntry.id)).where(*_conditions(plan_id, criteria))) or 0
+    )
+
+
+def plan_changes(
+    session: Session,
+    plan_id: int,
+    criteria: ChangeFilter,
+    *,
+    page: int = 1,
+    per_page: int = 50,
+    counted: bool = True,
+) -> ChangePage:
+    """The plan's changes that meet ``criteria``, newest first, one page of them described
+    (without ``counted``, the first page only, and the total is the page's length)."""
+    conditions = _conditions(plan_id, criteria)
+    total = count_changes(session, plan_id, criteria) if counted else 0
+    page = max(1, min(page, max(1, -(-total // per_page)))) if counted else 1
     entries = list(
         session.scalars(
             sa.select(HistoryEntry)
@@ -441,7 +476,9 @@ def plan_changes(
         )
     )
     names = load_names(session, plan_id, entries)
-    return ChangePage([describe(entry, names) for entry in entries], total, page, per_page)
+    return ChangePage(
+        [describe(entry, names) for entry in entries], total if counted else len(entries), page, per_page
+    )
 
 
 def people_who_changed(session: Session, plan_id: int) -> list[tuple[int, str]]:
@@ -457,15 +494,14 @@ def people_who_changed(session: Session, plan_id: int) -> list[tuple[int, str]]:
 
 @dataclass(frozen=True)
 class Published:
-    """The plan's last published assessment report: when, and its title."""
+    """The plan's last published assessment report: the day it was published."""
 
     on: date
-    title: str
 
 
 def last_published_report(session: Session, plan_id: int) -> Published | None:
-    """When the plan's last assessment report was published, read from the history (the report
-    itself belongs to a higher layer); ``None`` when none has been."""
+    """When the plan's last assessment report was published, read from the history in one query
+    (the report itself belongs to a higher layer); ``None`` when none has been."""
     entry = session.scalar(
         sa.select(HistoryEntry)
         .where(
@@ -479,8 +515,6 @@ def last_published_report(session: Session, plan_id: int) -> Published | None:
     )
     if entry is None:
         return None
-    names = load_names(session, plan_id, [entry])
     published = from_json(entry.after)
     moment = datetime.fromisoformat(published) if published else entry.at
-    day = moment.astimezone(UTC).date() if moment.tzinfo else moment.date()
-    return Published(day, names.reports.get(entry.entity_id, ""))
+    return Published(moment.astimezone(UTC).date() if moment.tzinfo else moment.date())

@@ -42,22 +42,20 @@ class Flag:
 
 
 def last_changed(session: Session, plan: Plan) -> dict[int, datetime]:
-    """When each action of ``plan`` or one of its occurrences last changed, in two queries."""
+    """When each action of ``plan`` or one of its occurrences last changed, in one query."""
+    occurrence_action = (
+        sa.select(Occurrence.action_id).where(Occurrence.id == HistoryEntry.entity_id).scalar_subquery()
+    )
+    action_id = sa.case((HistoryEntry.entity == "action", HistoryEntry.entity_id), else_=occurrence_action)
     latest: dict[int, datetime] = {}
-    own = sa.select(HistoryEntry.entity_id, sa.func.max(HistoryEntry.at)).where(
-        HistoryEntry.plan_id == plan.id, HistoryEntry.entity == "action"
-    )
-    marks = (
-        sa.select(Occurrence.action_id, sa.func.max(HistoryEntry.at))
-        .join(Occurrence, Occurrence.id == HistoryEntry.entity_id)
-        .where(HistoryEntry.plan_id == plan.id, HistoryEntry.entity == "occurrence")
-    )
-    for query, key in ((own, HistoryEntry.entity_id), (marks, Occurrence.action_id)):
-        for action_id, at in session.execute(query.group_by(key)):
-            if at is not None and at.tzinfo is None:
-                at = at.replace(tzinfo=UTC)
-            if action_id not in latest or at > latest[action_id]:
-                latest[action_id] = at
+    for found, at in session.execute(
+        sa.select(action_id, sa.func.max(HistoryEntry.at))
+        .where(HistoryEntry.plan_id == plan.id, HistoryEntry.entity.in_(("action", "occurrence")))
+        .group_by(action_id)
+    ):
+        if found is None or at is None:
+            continue
+        latest[found] = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
     return latest
 
 

@@ -151,6 +151,14 @@ def test_a_managers_meeting(page, meeting, capsys):
     shots["1280-full"] = ARTIFACTS / "dashboard-1280-full.png"
     page.screenshot(path=str(shots["1280-full"]), full_page=True)
 
+    # Comparing with another date: the figures say the change since then.
+    page.get_by_label("Compare with", exact=True).fill("2026-10-20")
+    page.get_by_role("button", name="Compare").click()
+    expect(page).to_have_url(re.compile(r"since=2026-10-20"))
+    expect(standing.get_by_role("table").locator("caption")).to_contain_text("since 20 Oct 2026")
+    expect(standing.get_by_role("row", name=re.compile("completed"))).to_contain_text("0")
+    page.go_back()
+
     # Choosing a year needs no extra click.
     page.get_by_label("Year", exact=True).select_option("2025")
     expect(page).to_have_url(re.compile(r"/dashboard\?year=2025"))
@@ -170,6 +178,8 @@ def test_a_managers_meeting(page, meeting, capsys):
         )
     )
     assert_accessible(page)
+    shots["history-1280"] = ARTIFACTS / "history-1280.png"
+    page.screenshot(path=str(shots["history-1280"]))
     page.set_viewport_size(PHONE)
     assert_accessible(page)
     page.go_back()

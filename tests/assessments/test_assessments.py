@@ -263,8 +263,10 @@ def test_an_editor_drafts_an_assessment_with_its_survey_and_texts(app, users, se
     ]
     page = editor.get(f"/assessments/{assessment_id}").get_data(as_text=True)
     assert "Draft: the figures are worked out from the history" in page
-    assert "Staff who know the GEP" in page and "+23.00" in page and "Webinars every year." in page
-    assert "Respondents: 42." in page and "Response rate: 71.50 %." in page
+    # Percentages by the one rule, and their change in percentage points, right-aligned.
+    assert "Staff who know the GEP" in page and "Webinars every year." in page
+    assert '<td class="num">78.0 %</td><td class="num">55.0 %</td><td class="num">+23.0 pp</td>' in page
+    assert "Respondents: 42." in page and "Response rate: 71.5 %." in page
     for chart in re.findall(r'<img src="([^"]+)"', page):
         svg = editor.get(chart)
         assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"

@@ -140,11 +140,6 @@ def test_every_page_fits_and_passes_axe(page, ids, role, width):
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the dashboard's layout is #13 item 1 (branch dash); strict: "
-    "this fails once the dashboard fits, and the mark must then go",
-)
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_dashboard_fits_and_passes_axe(page, ids, width):
     problems = check_pages(page, "viewer", DASHBOARD, ids, width)

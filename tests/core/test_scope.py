@@ -472,3 +472,23 @@ def test_ids_of_another_organisation_in_a_form_or_a_file_change_nothing(app, ses
     if response.status_code != 400:
         failures.append(f"the action list filtered by B's pillar: {response.status_code}, expected 400")
     assert not failures, "\n".join(failures)
+
+
+def test_the_plan_history_names_nothing_of_another_organisation(app, sides):
+    """A's history of A's plan, filtered by B's action, pillar or person, is refused, and never
+    shows B's names; B's plan's history is 404 (above)."""
+    own, other = sides["A"], sides["B"]
+    client = signed_in(app, own.admin)
+    history = f"/plans/{own.ids['plan_id'][0]}/history"
+    everything = client.get(f"{history}?kind=all").get_data(as_text=True)
+    assert own.names["action"] in everything
+    for args in (
+        f"action={other.ids['action_id'][0]}",
+        f"pillar={other.ids['pillar_id'][0]}",
+        f"person={other.ids['user_id'][0]}",
+    ):
+        response = client.get(f"{history}?{args}")
+        assert response.status_code == 400, args
+        page = response.get_data(as_text=True)
+        assert not [name for name in other.names.values() if name in page], args
+    assert not [name for name in other.names.values() if name in everything]

@@ -120,7 +120,7 @@ def draw(data: dict, name: str) -> bytes:
         return charts.hours_by_year(rows, labels)
     rows = [
         SimpleNamespace(
-            pillar=SimpleNamespace(label=pillar_label(p["position"], p["name"])),
+            pillar=SimpleNamespace(label=pillar_label(p["position"], p["name"]), position=p["position"]),
             counts={status: p["end"][status.value] for status in Status},
         )
         for p in data["by_pillar"]

@@ -9,22 +9,34 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
+from decimal import Decimal
 
-import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from tracker.accounts.models import User
-from tracker.history.models import HistoryEntry
 from tracker.hours.rollup import HourRollup, hour_rollup
+from tracker.plans.changes import (
+    PLAN_WORK,
+    ChangeFilter,
+    ChangeSentence,
+    Published,
+    count_changes,
+    last_published_report,
+    plan_changes,
+)
 from tracker.plans.history import data_version as plan_data_version
+from tracker.plans.history import status_changes
+from tracker.plans.late import is_late
 from tracker.plans.models import (
     STATUSES,
     Pillar,
     Plan,
     Status,
 )
+from tracker.plans.status import status_on
 from tracker.plans.timeline import OccurrenceState
+from tracker.tracking.flags import Flag, FlagKind, flags_of, last_changed
 from tracker.tracking.lines import ActionLine, load_lines
 
 
@@ -42,21 +54,25 @@ class PillarStatus:
 
 
 @dataclass(frozen=True)
-class Change:
-    """One recent change of the plan's records."""
+class HoursUsed:
+    """One allocation kind or pillar: its budget, the hours logged, and the share used."""
 
-    at: datetime
-    user: str | None
-    entity: str
-    entity_id: int
-    kind: str
-    field: str | None
-    note: str
+    name: str
+    budget: Decimal
+    logged: Decimal
+    over: bool
+
+    @property
+    def used(self) -> Decimal | None:
+        """Logged as a percentage of the budget; ``None`` without a budget."""
+        if not self.budget:
+            return None
+        return (self.logged * 100 / self.budget).quantize(Decimal("0.1"))
 
 
 @dataclass
 class Dashboard:
-    """The dashboard of one plan and year, as of one date."""
+    """The dashboard of one plan and year, as of one date, compared with an earlier date."""
 
     plan: Plan
     year: int
@@ -64,14 +80,26 @@ class Dashboard:
     pillars: list[Pillar]
     actions: list[ActionLine]
     rollup: HourRollup
-    latest: list[Change]
+    latest: list[ChangeSentence]
     data_version: int
+    since: date
+    report: Published | None = None
+    then: dict[Status, int] = field(default_factory=dict)
+    then_late: int = 0
+    changes_since: int = 0
+    flags: dict[int, list[Flag]] = field(default_factory=dict)
     by_pillar: list[PillarStatus] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[Status, int]:
         counted = Counter(action.status for action in self.actions)
         return {status: counted.get(status, 0) for status in STATUSES}
+
+    def change(self, status: Status | None) -> int:
+        """How many more (or fewer) actions are in ``status`` (``None``: late) than on ``since``."""
+        if status is None:
+            return len(self.late) - self.then_late
+        return self.counts[status] - self.then.get(status, 0)
 
     @property
     def late(self) -> list[ActionLine]:
@@ -87,6 +115,62 @@ class Dashboard:
             if occurrence.year == self.year
         ]
 
+    @property
+    def due_open(self) -> list[tuple[ActionLine, OccurrenceState]]:
+        """This year's occurrences not marked done yet."""
+        return [(action, occurrence) for action, occurrence in self.due if not occurrence.done]
+
+    @property
+    def year_gone(self) -> Decimal:
+        """The share of the year gone on ``on``, as a percentage (100 for a past year)."""
+        if self.year < self.on.year:
+            return Decimal(100)
+        if self.year > self.on.year:
+            return Decimal(0)
+        days = (date(self.year, 12, 31) - date(self.year, 1, 1)).days + 1
+        gone = (self.on - date(self.year, 1, 1)).days + 1
+        return (Decimal(gone) * 100 / days).quantize(Decimal("0.1"))
+
+    @property
+    def hours_by_kind(self) -> list[HoursUsed]:
+        """Each allocation kind that has hours, named by its lines."""
+        rows = []
+        for kind, figures in self.rollup.by_kind.items():
+            names = [line.name for line in self.rollup.lines if line.kind is kind]
+            if not names and not figures.logged:
+                continue
+            rows.append(
+                HoursUsed(
+                    ", ".join(names) or _(kind.value),
+                    figures.allocated,
+                    figures.logged,
+                    figures.logged > figures.allocated,
+                )
+            )
+        return rows
+
+    @property
+    def hours_by_pillar(self) -> list[HoursUsed]:
+        """Each pillar's planned hours and hours logged."""
+        return [
+            HoursUsed(pillar.label, pillar.planned, pillar.logged, pillar.over_allocated)
+            for pillar in self.rollup.by_pillar
+        ]
+
+    @property
+    def hours_total(self) -> HoursUsed:
+        r = self.rollup
+        return HoursUsed(_("All hours"), r.allocated, r.logged, r.logged > r.allocated)
+
+    def flagged(self, kind: FlagKind) -> list[tuple[ActionLine, Flag]]:
+        """The actions with a flag of ``kind``, in the plan's order."""
+        return [
+            (action, flag)
+            for action in self.actions
+            for flag in self.flags.get(action.id, ())
+            if flag.kind is kind
+        ]
+
 
 def data_version(session: Session, plan: Plan) -> int:
     """A number that grows with every committed change of the plan's records, in commit order
@@ -97,25 +181,34 @@ def data_version(session: Session, plan: Plan) -> int:
     return plan_data_version(session, plan.id)
 
 
+def default_since(session: Session, plan: Plan, year: int, on: date) -> tuple[date, Published | None]:
+    """What "since" means when nobody chose a date: the last published report's day; without
+    one, the first day of the year shown (or of this year)."""
+    report = last_published_report(session, plan.id)
+    if report is not None and report.on <= on:
+        return report.on, report
+    return date(min(year, on.year), 1, 1), None
+
+
 def build_dashboard(
-    session: Session, plan: Plan, year: int, on: date, latest: int = 10, version: int | None = None
+    session: Session,
+    plan: Plan,
+    year: int,
+    on: date,
+    latest: int = 6,
+    version: int | None = None,
+    since: date | None = None,
 ) -> Dashboard:
-    """Everything the dashboard shows for ``plan`` in ``year``, late as of ``on``; ``version`` is
-    the data version the caller read (the cache key), read here when not given."""
+    """Everything the dashboard shows for ``plan`` in ``year``, late as of ``on``, compared with
+    ``since`` (by default the last published report); ``version`` is the data version the
+    caller read (the cache key), read here when not given."""
     loaded = load_lines(session, plan, on, hours=False)
     pillars, actions = loaded.pillars, loaded.open
     rollup = hour_rollup(session, plan, year, pillars=pillars, pillar_of=loaded.pillar_of)
-    history = session.execute(
-        sa.select(HistoryEntry, User.name)
-        .outerjoin(User, User.id == HistoryEntry.user_id)
-        .where(HistoryEntry.plan_id == plan.id)
-        .order_by(HistoryEntry.id.desc())
-        .limit(latest)
-    ).all()
-    changes = [
-        Change(entry.at, name, entry.entity, entry.entity_id, entry.kind.value, entry.field, entry.note)
-        for entry, name in history
-    ]
+    chosen, report = default_since(session, plan, year, on)
+    if since is not None:
+        chosen, report = since, (report if report is not None and report.on == since else None)
+    recent = plan_changes(session, plan.id, ChangeFilter(types=PLAN_WORK), per_page=latest, counted=False)
     board = Dashboard(
         plan=plan,
         year=year,
@@ -123,11 +216,36 @@ def build_dashboard(
         pillars=pillars,
         actions=actions,
         rollup=rollup,
-        latest=changes,
+        latest=recent.sentences,
         data_version=data_version(session, plan) if version is None else version,
+        since=chosen,
+        report=report,
+        changes_since=count_changes(session, plan.id, ChangeFilter(since=chosen, types=PLAN_WORK)),
     )
+    board.then, board.then_late = standing_on(session, actions, chosen)
+    changed = last_changed(session, plan)
+    board.flags = {
+        action.id: found
+        for action in actions
+        if (found := flags_of(action, rollup.action(action.id), year, on, changed.get(action.id)))
+    }
     board.by_pillar = status_by_pillar(pillars, actions)
     return board
+
+
+def standing_on(session: Session, actions: list[ActionLine], day: date) -> tuple[dict[Status, int], int]:
+    """How many of ``actions`` were in each status at the end of ``day``, and how many were late
+    then (by the one rule of :mod:`tracker.plans.late`, occurrence marks as they stand)."""
+    changes = status_changes(session, [action.id for action in actions])
+    counted: Counter = Counter()
+    late = 0
+    for action in actions:
+        then = status_on(changes.get(action.id, ()), day)
+        if then is None:
+            continue
+        counted[then] += 1
+        late += is_late(then, action.start_year, action.end_year, action.occurrences, day)
+    return {status: counted.get(status, 0) for status in STATUSES}, late
 
 
 def status_by_pillar(pillars: list[Pillar], actions: list[ActionLine]) -> list[PillarStatus]:

@@ -1,4 +1,5 @@
-"""The one display rule for hours, shared by the pages and the workbooks.
+"""Hours on pages: the one display rule (:mod:`tracker.core.formatting`, which also holds the
+rules for percentages, percentage points and dates) and over-allocation in words.
 
 One decimal at least, two when the figure has them: 12.5 h, 0.25 h, 7.25 h (never rounded to 7.3).
 Pages write the unit after the number; a workbook cell carries the same pattern as its number
@@ -7,22 +8,15 @@ format, so Excel and LibreOffice show the same digits as the page.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask import Flask
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 
+from tracker.core import formatting
+from tracker.core.formatting import HOURS_PATTERN, format_hours
 from tracker.hours.rollup import HourRollup
 from tracker.plans.models import AllocationKind
 
-# A Unicode/Excel number pattern: grouping, one decimal always, a second when there is one.
-HOURS_PATTERN = "#,##0.0#"
-
-
-def format_hours(value) -> str:
-    """Hours with their unit, for a page: ``12.5 h``, ``0.25 h``, ``1,234.0 h``."""
-    return format_decimal(Decimal(value or 0), format=HOURS_PATTERN) + " h"
+__all__ = ["HOURS_PATTERN", "format_hours", "init_app", "over_allocation"]
 
 
 def over_allocation(rollup: HourRollup) -> list[str]:
@@ -76,7 +70,8 @@ def over_allocation(rollup: HourRollup) -> list[str]:
 
 
 def init_app(app: Flask) -> None:
-    """Templates show hours with ``{{ value|hours }}`` and over-allocation with
+    """Templates show figures with the filters of :mod:`tracker.core.formatting`
+    (``{{ value|hours }}``, ``|percent``, ``|points``, ``|day``) and over-allocation with
     ``over_allocation(rollup)``."""
-    app.add_template_filter(format_hours, "hours")
+    formatting.init_app(app)
     app.add_template_global(over_allocation, "over_allocation")

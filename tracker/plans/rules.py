@@ -46,5 +46,9 @@ STATUS_WORDS = {
 
 
 def status_labels() -> dict:
-    """The status words as people read them (and the word for the actions axis of a chart)."""
-    return {**{status: str(word) for status, word in STATUS_WORDS.items()}, "actions": str(_l("Actions"))}
+    """The status words as people read them (and the words for the axes of a chart)."""
+    return {
+        **{status: str(word) for status, word in STATUS_WORDS.items()},
+        "actions": str(_l("Actions")),
+        "pillar": str(_l("Pillar")),
+    }

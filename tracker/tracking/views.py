@@ -46,6 +46,7 @@ from tracker.plans.loaders import (
     to_the_plan,
 )
 from tracker.plans.models import Action, Cadence, Plan, Status
+from tracker.tracking.flags import flags_of, last_changed
 from tracker.tracking.lines import (
     ActionFilter,
     filter_rows,
@@ -223,11 +224,16 @@ def actions(plan_id: int):
     overview = plan_overview(db.session, plan, year, today())
     criteria, sort, descending = read_filter(plan)
     rows = sort_rows(filter_rows(overview.rows, criteria), sort, descending)
+    changed = last_changed(db.session, plan)
     return render_template(
         "tracking/actions.html",
         plan=plan,
         year=year,
         rows=rows,
+        flags={
+            row.action.id: flags_of(row.action, row.hours, year, today(), changed.get(row.action.id))
+            for row in rows
+        },
         total=len(overview.rows),
         criteria=criteria,
         sort=sort,

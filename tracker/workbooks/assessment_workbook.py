@@ -14,6 +14,12 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
 
+from tracker.core.formatting import (
+    HOURS_NUMBER_FORMAT,
+    PERCENT_NUMBER_FORMAT,
+    PERCENT_UNITS,
+    POINTS_NUMBER_FORMAT,
+)
 from tracker.plans.models import STATUSES, Status
 from tracker.workbooks import cells
 
@@ -277,20 +283,27 @@ def _survey(workbook, data) -> None:
         [t(sheet, "Respondents"), n(sheet, respondents, "0") if respondents is not None else t(sheet, "")]
     )
     sheet.append(
-        [t(sheet, "Response rate (%)"), n(sheet, Decimal(rate), "0.0") if rate is not None else t(sheet, "")]
+        [
+            t(sheet, "Response rate"),
+            n(sheet, Decimal(rate), PERCENT_NUMBER_FORMAT) if rate is not None else t(sheet, ""),
+        ]
     )
     sheet.append([])
     sheet.append(cells.header(sheet, ["Indicator", "Value", "Unit", "Previous survey", "Change"]))
     for indicator in survey["indicators"]:
+        # Percentages and their change in percentage points by the pages' rules.
+        percent = indicator["unit"].strip() in PERCENT_UNITS
+        value_format = PERCENT_NUMBER_FORMAT if percent else HOURS_NUMBER_FORMAT
+        change_format = POINTS_NUMBER_FORMAT if percent else "+#,##0.0#;-#,##0.0#;0.0"
         sheet.append(
             [
                 t(sheet, indicator["name"], wrap=True),
-                n(sheet, Decimal(indicator["value"]), "#,##0.0#"),
+                n(sheet, Decimal(indicator["value"]), value_format),
                 t(sheet, indicator["unit"]),
-                n(sheet, Decimal(indicator["previous"]), "#,##0.0#")
+                n(sheet, Decimal(indicator["previous"]), value_format)
                 if indicator["previous"] is not None
                 else t(sheet, ""),
-                n(sheet, Decimal(indicator["change"]), "+#,##0.0#;-#,##0.0#;0")
+                n(sheet, Decimal(indicator["change"]), change_format)
                 if indicator["change"] is not None
                 else t(sheet, ""),
             ]

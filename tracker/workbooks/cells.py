@@ -12,6 +12,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from tracker.core.formatting import DATE_NUMBER_FORMAT, MOMENT_NUMBER_FORMAT
 from tracker.hours.display import HOURS_PATTERN
 from tracker.plans.models import Status
 
@@ -23,8 +24,8 @@ THIN = Side(style="thin", color="999999")
 HEADER_BORDER = Border(bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
 HOURS_FORMAT = HOURS_PATTERN  # the pages' rule: 7.25 stays 7.25
-DATE_FORMAT = "yyyy-mm-dd"
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+DATE_FORMAT = DATE_NUMBER_FORMAT  # the pages' rule: 25 Nov 2026
+DATETIME_FORMAT = MOMENT_NUMBER_FORMAT
 # The most a cell holds (Excel's limit).
 MAX_CELL_TEXT = 32_767
 STATUS_FILLS = {

@@ -13,6 +13,7 @@ from tracker.plans.models import (
     Pillar,
     Plan,
     PlannedHours,
+    PlanTemplate,
     StatusChange,
 )
 
@@ -32,6 +33,7 @@ __all__ = [
     "PersonHours",
     "Pillar",
     "Plan",
+    "PlanTemplate",
     "PlannedHours",
     "SecurityEvent",
     "StatusChange",

@@ -136,6 +136,8 @@ class Pillar(PlanOwned, Versioned, Timestamped, Base):
     plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"), index=True)
     position: Mapped[int]
     name: Mapped[str] = mapped_column(sa.String(200))
+    # What the pillar is for, in a sentence or two (from the template the plan started from).
+    guidance: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     plan: Mapped[Plan] = relationship(back_populates="pillars")
     actions: Mapped[list[Action]] = relationship(
@@ -245,6 +247,29 @@ class AllocationLine(PlanOwned, Versioned, Timestamped, Base):
     hours: Mapped[Decimal] = mapped_column(FixedPoint)
 
     plan: Mapped[Plan] = relationship(back_populates="allocation_lines")
+
+
+class PlanTemplate(Timestamped, Base):
+    """A template an organisation's admin uploaded: pillars with guidance to start a plan from.
+
+    ``content`` is the uploaded JSON as it was validated (:mod:`tracker.plans.plan_templates`
+    reads it again, with the same rules, each time it is used). The templates shipped in
+    ``seed/templates/`` are files, not rows, and every organisation sees them.
+    """
+
+    __tablename__ = "plan_template"
+    __table_args__ = (sa.UniqueConstraint("organisation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    content: Mapped[str] = mapped_column(sa.Text)
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    @classmethod
+    def in_scope(cls, scope) -> sa.ColumnElement[bool]:
+        """Templates of the organisations ``scope`` reaches."""
+        return scope.organisations(cls.organisation_id)
 
 
 def _recorded_day(context) -> date:

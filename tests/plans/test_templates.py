@@ -43,7 +43,9 @@ def as_file(content, name="template.json") -> dict:
 
 
 def upload(client, content, name="template.json"):
-    return client.post("/admin/plans/templates", data=as_file(content, name), content_type="multipart/form-data")
+    return client.post(
+        "/admin/plans/templates", data=as_file(content, name), content_type="multipart/form-data"
+    )
 
 
 def new_plan(client, template: str, title="Our new plan"):
@@ -97,7 +99,9 @@ def test_a_template_not_offered_is_refused_naming_the_field(client, auth, users,
     auth.login(users["admin"])
     response = new_plan(client, "../iclei")
     assert response.status_code == 422
-    assert "template: &#39;../iclei&#39; is not one of the templates offered" in response.get_data(as_text=True)
+    assert "template: &#39;../iclei&#39; is not one of the templates offered" in response.get_data(
+        as_text=True
+    )
     assert session.scalar(sa.select(Plan).where(Plan.title == "Our new plan")) is None
 
 
@@ -137,7 +141,9 @@ BAD_FILES = [
     pytest.param(b"[1, 2]", "file: must hold one JSON object", id="a-list"),
     pytest.param(b"x" * (MAX_TEMPLATE_BYTES + 1), "file: larger than 100 KB", id="too-large"),
     pytest.param(_with(name=""), "field &#39;name&#39;: must not be empty", id="no-name"),
-    pytest.param(_with(pillars=[]), "field &#39;pillars&#39;: must be a list of at least one pillar", id="no-pillars"),
+    pytest.param(
+        _with(pillars=[]), "field &#39;pillars&#39;: must be a list of at least one pillar", id="no-pillars"
+    ),
     pytest.param(
         _with(pillars=[{"name": "Leadership"}]),
         "pillar 1: field &#39;guidance&#39;: must not be empty",
@@ -216,7 +222,9 @@ def test_a_pillars_guidance_is_edited_and_recorded(client, auth, users, session)
     assert session.get(Pillar, pillar.id).guidance == "Tell staff first."
     recorded = session.scalar(
         sa.select(HistoryEntry).where(
-            HistoryEntry.entity == "pillar", HistoryEntry.entity_id == pillar.id, HistoryEntry.field == "guidance"
+            HistoryEntry.entity == "pillar",
+            HistoryEntry.entity_id == pillar.id,
+            HistoryEntry.field == "guidance",
         )
     )
     assert json.loads(recorded.after) == "Tell staff first."

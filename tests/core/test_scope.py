@@ -21,12 +21,12 @@ import sqlalchemy as sa
 
 from tests import factories as f
 from tests.conftest import PASSWORD
-from tracker.accounts.models import ApiToken, User
+from tracker.accounts.models import ApiToken, Membership, User
 from tracker.accounts.services import create_token, create_user
 from tracker.assessments.models import Assessment
 from tracker.assessments.report import create_assessment, publish
 from tracker.core import scope
-from tracker.core.permissions import Role
+from tracker.core.permissions import ORGANISATION_ROLES, Role
 from tracker.hours.models import TimeEntry
 from tracker.plans.models import Action, AllocationKind, AllocationLine, Cadence, Pillar, Plan
 from tracker.schema import Base
@@ -100,7 +100,7 @@ def build_side(session, word: str, reports_dir: Path, password_hash: str) -> Sid
             organisation=org,
             password_hash=password_hash,
         )
-        for role in Role
+        for role in ORGANISATION_ROLES
     }
     session.flush()
     entry = f.log(session, plan, people[Role.EDITOR], date(YEAR, 5, 5), "2.5", action, f"{word} workshop")
@@ -144,8 +144,8 @@ def build_side(session, word: str, reports_dir: Path, password_hash: str) -> Sid
             "token": token_row.name,
             "draft": draft.title,
             "published": published.title,
-            **{role.value: people[role].name for role in Role},
-            **{f"{role.value} email": people[role].email for role in Role},
+            **{role.value: people[role].name for role in ORGANISATION_ROLES},
+            **{f"{role.value} email": people[role].email for role in ORGANISATION_ROLES},
         },
         admin=people[Role.ADMIN].email,
         token=token,
@@ -277,6 +277,9 @@ def snapshot(session, side: Side) -> dict[str, list[tuple]]:
         for table in Base.metadata.sorted_tables:
             if table.name == "organisation":
                 where = [table.c.id == org]
+            elif table.name == "network":  # the networks the organisation belongs to
+                members = sa.select(Membership.network_id).where(Membership.organisation_id == org)
+                where = [table.c.id.in_(members)]
             else:
                 where = [test(table.c[name]) for name, test in belongs.items() if name in table.c]
             assert where, f"the snapshot does not know how a row of {table.name} belongs to an organisation"

@@ -16,6 +16,7 @@ from tracker.plans.models import (
     PlanTemplate,
     StatusChange,
 )
+from tracker.rounds.models import ReportingRound, RoundSubmission
 
 metadata = Base.metadata
 
@@ -35,6 +36,8 @@ __all__ = [
     "Plan",
     "PlanTemplate",
     "PlannedHours",
+    "ReportingRound",
+    "RoundSubmission",
     "SecurityEvent",
     "StatusChange",
     "SurveyIndicator",

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from tests import factories as f
 from tests.conftest import PASSWORD
-from tracker.accounts.models import ApiToken, Membership, User
+from tracker.accounts.models import ApiToken, Membership, Network, User
 from tracker.accounts.services import create_token, create_user
 from tracker.assessments.models import Assessment
 from tracker.assessments.report import create_assessment, publish
@@ -29,6 +29,9 @@ from tracker.core import scope
 from tracker.core.permissions import ORGANISATION_ROLES, Role
 from tracker.hours.models import TimeEntry
 from tracker.plans.models import Action, AllocationKind, AllocationLine, Cadence, Pillar, Plan
+from tracker.rounds.models import ReportingRound, RoundSubmission
+from tracker.rounds.services import open_round
+from tracker.rounds.services import submit as submit_to_round
 from tracker.schema import Base
 from tracker.workbooks import build_plan_workbook
 from tracker.workbooks.assessment_workbook import build_assessment_workbook
@@ -45,6 +48,8 @@ RECORDS = {
     "user_id": User,
     "token_id": ApiToken,
     "assessment_id": Assessment,
+    "round_id": ReportingRound,
+    "submission_id": RoundSubmission,
 }
 # The other URL arguments: the same for every organisation (a year of the plans, a valid chart).
 FIXED = {"year": YEAR, "name": "status-by-pillar"}
@@ -58,7 +63,10 @@ LISTS = {
     "/admin/tokens": ("token", "admin"),
     "/admin/security": ("admin email",),
     "/api/v1/plans": ("plan", "organisation"),
+    "/rounds": ("round", "network"),
 }
+# Routes only a network's coordinators answer (its members get 403): asked as the coordinator.
+COORDINATORS_ONLY = {"rounds.workbook"}
 NEW_PASSWORD = "a quiet morning in Bonn by the river"
 
 
@@ -72,12 +80,17 @@ class Side:
     names: dict[str, str]
     admin: str  # the admin's email
     token: str  # the admin's API token
+    network_id: int  # the network the organisation belongs to
+    coordinator: str  # the email of that network's coordinator
 
 
 def build_side(session, word: str, reports_dir: Path, password_hash: str) -> Side:
     """An organisation with its people, a plan with a pillar, a yearly action with a budget, an
-    allocation line, a time entry, a draft and a published assessment, and an API token."""
+    allocation line, a time entry, a draft and a published assessment, and an API token; and a
+    network of its own with a coordinator and a round the organisation submitted its plan to."""
     org = f.organisation(session, name=f"{word} Town Council")
+    network = Network(name=f"{word} network of towns")
+    session.add_all([network, Membership(network=network, organisation=org)])
     plan = f.plan(session, org, title=f"{word} equality plan")
     pillar = f.pillar(session, plan, 1, name=f"{word} pillar of training")
     action = f.action(session, pillar, "1.1", cadence=Cadence.YEARLY, title=f"{word} yearly staff survey")
@@ -120,6 +133,25 @@ def build_side(session, word: str, reports_dir: Path, password_hash: str) -> Sid
         version=published.version,
         build_workbook=build_assessment_workbook,
     )
+    coordinator = create_user(
+        session,
+        email=f"coordinator@{word.lower()}.test",
+        name=f"{word} Coordinator",
+        role=Role.COORDINATOR,
+        password="",
+        network=network,
+        password_hash=password_hash,
+    )
+    session.flush()
+    round_ = open_round(
+        session,
+        network.id,
+        title=f"{word} round {YEAR}",
+        year=YEAR,
+        due_on=date(YEAR, 12, 31),
+        opened_by=coordinator,
+    )
+    submission = submit_to_round(session, round_, plan, by=people[Role.EDITOR], on=TODAY)
     session.commit()
     return Side(
         organisation_id=org.id,
@@ -133,6 +165,8 @@ def build_side(session, word: str, reports_dir: Path, password_hash: str) -> Sid
             "user_id": [people[Role.EDITOR].id],
             "token_id": [token_row.id],
             "assessment_id": [draft.id, published.id],
+            "round_id": [round_.id],
+            "submission_id": [submission.id],
         },
         names={
             "organisation": org.name,
@@ -144,11 +178,15 @@ def build_side(session, word: str, reports_dir: Path, password_hash: str) -> Sid
             "token": token_row.name,
             "draft": draft.title,
             "published": published.title,
+            "round": round_.title,
+            "network": network.name,
             **{role.value: people[role].name for role in ORGANISATION_ROLES},
             **{f"{role.value} email": people[role].email for role in ORGANISATION_ROLES},
         },
         admin=people[Role.ADMIN].email,
         token=token,
+        network_id=network.id,
+        coordinator=coordinator.email,
     )
 
 
@@ -252,6 +290,8 @@ def filled(session, rule, values: dict, other: Side) -> dict:
         "period_start": "2024-01-01",
         "period_end": "2024-12-31",
         "action": f"{action.id}:{action.version}",
+        "plan": str(other.ids["plan_id"][0]),
+        "due_on": f"{YEAR}-12-31",
     }
     session.rollback()
     return body
@@ -280,6 +320,9 @@ def snapshot(session, side: Side) -> dict[str, list[tuple]]:
             elif table.name == "network":  # the networks the organisation belongs to
                 members = sa.select(Membership.network_id).where(Membership.organisation_id == org)
                 where = [table.c.id.in_(members)]
+            elif table.name == "reporting_round":  # the rounds of those networks
+                members = sa.select(Membership.network_id).where(Membership.organisation_id == org)
+                where = [table.c.network_id.in_(members)]
             else:
                 where = [test(table.c[name]) for name, test in belongs.items() if name in table.c]
             assert where, f"the snapshot does not know how a row of {table.name} belongs to an organisation"
@@ -369,7 +412,10 @@ def test_another_organisations_ids_are_404_on_every_route_and_change_nothing(app
 
 def test_the_matrix_catches_a_loader_that_skips_the_scope(app, session, sides, monkeypatch):
     """Were ``get_or_404`` to reach every organisation, every route with ids would fail above."""
-    everyone = scope.Scope(frozenset({sides["A"].organisation_id, sides["B"].organisation_id}))
+    networks = frozenset({sides["A"].network_id, sides["B"].network_id})
+    everyone = scope.Scope(
+        frozenset({sides["A"].organisation_id, sides["B"].organisation_id}), networks, networks
+    )
     monkeypatch.setattr(scope, "current_scope", lambda: everyone)
     _failures, caught = probe(app, session, sides["A"], sides["B"], filled_bodies=False)
     assert caught == {(rule.endpoint, method) for rule, method in routes_with_records(app)}
@@ -379,12 +425,16 @@ def test_with_its_own_ids_every_page_answers(app, sides):
     """The same GET routes with A's ids answer 200: the 404s above are B's records being absent."""
     own = sides["A"]
     session_client, token_client = signed_in(app, own.admin), app.test_client()
+    coordinator_client = signed_in(app, own.coordinator)
     failures = []
     tried = 0
     for rule, method in routes_with_records(app):
         if method != "GET":
             continue
-        ways = [(session_client, {})] + ([(token_client, bearer(own.token))] if is_api(rule) else [])
+        if rule.endpoint in COORDINATORS_ONLY:
+            ways = [(coordinator_client, {})]
+        else:
+            ways = [(session_client, {})] + ([(token_client, bearer(own.token))] if is_api(rule) else [])
         address = url(rule, own_values(rule, own))
         for client, headers in ways:
             with client.get(address, headers=headers) as response:
@@ -475,3 +525,59 @@ def test_ids_of_another_organisation_in_a_form_or_a_file_change_nothing(app, ses
     if response.status_code != 400:
         failures.append(f"the action list filtered by B's pillar: {response.status_code}, expected 400")
     assert not failures, "\n".join(failures)
+
+
+def round_routes(app):
+    """The rules naming a round, and their methods."""
+    return [(rule, method) for rule, method in routes_with_records(app) if "round_id" in rule.arguments]
+
+
+def test_round_routes_answer_coordinators_and_members_and_nobody_else(app, session, sides):
+    """A's rounds: its network's coordinator reads everything of them; A's people read the round
+    and their own submission (the network workbook is the coordinator's: 403); B's admin and B's
+    coordinator, outside A's network, get 404 on every round route and method, and change
+    nothing (a coordinator never submits: 403 on any round, as the role rule says)."""
+    own, other = sides["A"], sides["B"]
+    readers = {
+        "A's coordinator": (signed_in(app, own.coordinator), lambda endpoint: 200),
+        "A's admin": (
+            signed_in(app, own.admin),
+            lambda endpoint: 403 if endpoint in COORDINATORS_ONLY else 200,
+        ),
+    }
+    outsiders = {
+        "B's admin": (signed_in(app, other.admin), lambda endpoint: 404),
+        "B's coordinator": (
+            signed_in(app, other.coordinator),
+            lambda endpoint: 403 if endpoint == "rounds.submit" else 404,
+        ),
+    }
+    failures = []
+    tried = set()
+    for rule, method in round_routes(app):
+        tried.add(rule.endpoint)
+        if method == "GET":
+            address = url(rule, own_values(rule, own))
+            for who, (client, expected) in readers.items():
+                if (status := client.get(address).status_code) != expected(rule.endpoint):
+                    failures.append(f"GET {address} as {who}: {status}, expected {expected(rule.endpoint)}")
+    before = snapshot(session, own)
+    for rule, method in round_routes(app):
+        address = url(rule, own_values(rule, own))
+        for who, (client, expected) in outsiders.items():
+            body = filled(session, rule, own_values(rule, own), own) if method == "POST" else None
+            with client.open(address, method=method, data=body) as response:
+                if response.status_code != expected(rule.endpoint):
+                    failures.append(
+                        f"{method} {address} as {who}: {response.status_code}, expected {expected(rule.endpoint)}"
+                    )
+    if changed(before, after := snapshot(session, own)):
+        failures.append(f"the outsiders changed A's {', '.join(changed(before, after))}")
+    assert not failures, "\n".join(failures)
+    assert {
+        "rounds.show",
+        "rounds.submit",
+        "rounds.close",
+        "rounds.workbook",
+        "rounds.submission_workbook",
+    } <= tried

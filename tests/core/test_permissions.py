@@ -8,12 +8,14 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import PASSWORD
-from tracker.accounts.models import Organisation, SecurityEvent, SecurityEventKind, User
+from tracker.accounts.models import Membership, Network, Organisation, SecurityEvent, SecurityEventKind, User
 from tracker.accounts.services import create_token, create_user
 from tracker.assessments.report import create_assessment, publish, set_public
 from tracker.core.permissions import GRANTS, Need, Role, can, required
 from tracker.hours.models import TimeEntry
 from tracker.plans.models import Action, AllocationLine, Plan
+from tracker.rounds.services import open_round
+from tracker.rounds.services import submit as submit_to_round
 from tracker.workbooks.assessment_workbook import build_assessment_workbook
 
 PERSONAS = ["anonymous", "viewer", "editor", "admin", "other_admin"]
@@ -26,6 +28,8 @@ OBJECT_ARGS = {
     "entry_id",
     "line_id",
     "assessment_id",
+    "round_id",
+    "submission_id",
 }
 
 
@@ -67,9 +71,28 @@ def samples(app, session, users, password_hash):
         build_workbook=build_assessment_workbook,
     )
     set_public(session, public, True, version=public.version)
+    # ICLEI belongs to a network with a round, to which its editor submitted the plan.
+    cib = Network(name="UCLG CIB Working Group")
+    session.add_all([cib, Membership(network=cib, organisation=iclei)])
+    coordinator = create_user(
+        session,
+        email="coordinator@cib.test",
+        name="Coordinator",
+        role=Role.COORDINATOR,
+        password="",
+        network=cib,
+        password_hash=password_hash,
+    )
+    session.flush()
+    round_ = open_round(
+        session, cib.id, title="2026 report", year=2026, due_on=date(2026, 12, 31), opened_by=coordinator
+    )
+    submission = submit_to_round(session, round_, plan, by=editor, on=date(2026, 11, 23))
     session.commit()
     return {
         "assessment_id": draft.id,
+        "round_id": round_.id,
+        "submission_id": submission.id,
         "token": public.public_token,
         "plan_id": action.plan_id,
         "action_id": action.id,

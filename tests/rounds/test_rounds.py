@@ -368,17 +368,45 @@ def test_outsiders_and_other_networks_get_404(app, session, network, iclei, pass
         password_hash=password_hash,
     )
     session.commit()
-    for email in (network["outsider"], "coordinator@icld.test"):
+    # What an outsider's role may use at all answers 404; what only coordinators use, 403.
+    expected = {
+        network["outsider"]: {"show": 404, "workbook": 403, "submission": 404, "close": 403},
+        "coordinator@icld.test": {"show": 404, "workbook": 404, "submission": 404, "close": 404},
+    }
+    for email, statuses in expected.items():
         client = client_of(app, email)
-        for path in (
-            f"/rounds/{rid}",
-            f"/rounds/{rid}/workbook.xlsx",
-            f"/rounds/{rid}/submissions/{sid}/workbook.xlsx",
-        ):
-            assert client.get(path).status_code == 404, (email, path)
-        assert client.post(f"/rounds/{rid}/close", data={"version": "1"}).status_code == 404
+        paths = {
+            "show": f"/rounds/{rid}",
+            "workbook": f"/rounds/{rid}/workbook.xlsx",
+            "submission": f"/rounds/{rid}/submissions/{sid}/workbook.xlsx",
+        }
+        for what, path in paths.items():
+            assert client.get(path).status_code == statuses[what], (email, path)
+        assert client.post(f"/rounds/{rid}/close", data={"version": "1"}).status_code == statuses["close"]
         assert "2026 progress report" not in client.get("/rounds").get_data(as_text=True)
+    assert session.get(ReportingRound, rid).closed_at is None
     # Another member sees the round, but not ICLEI's submission.
     member = client_of(app, network["other_admin"])
     assert member.get(f"/rounds/{rid}").status_code == 200
     assert member.get(f"/rounds/{rid}/submissions/{sid}/workbook.xlsx").status_code == 404
+
+
+def test_the_round_workbook_does_not_depend_on_when_it_is_built(app, session, network, iclei, monkeypatch):
+    """Built again a day later (the clock moved on), the same submissions give the same bytes."""
+    import time
+
+    from tracker.rounds.services import member_statuses
+    from tracker.rounds.workbook import build_round_workbook
+
+    open_round(app, network)
+    rid = round_id(session)
+    submit(app, network["editor"], rid, iclei)
+    round_ = session.get(ReportingRound, rid)
+
+    def build():
+        return build_round_workbook(round_, "UCLG CIB Working Group", member_statuses(session, round_, TODAY))
+
+    first = build()
+    later = time.time() + 86_400
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert build() == first

@@ -43,6 +43,7 @@ class Need(enum.StrEnum):
     READ = "read"  # an organisation's people: management reads everything of it
     EDIT = "edit"  # gender group members and admins change actions, statuses, hours
     ADMIN = "admin"  # users, plans, pillars, allocations, tokens
+    COORDINATE = "coordinate"  # run a network one coordinates: open and close rounds, its workbook
 
 
 GRANTS: dict[Role, frozenset[Need]] = {
@@ -50,7 +51,7 @@ GRANTS: dict[Role, frozenset[Need]] = {
     Role.EDITOR: frozenset({Need.PUBLIC, Need.ACCOUNT, Need.NETWORK, Need.READ, Need.EDIT}),
     Role.ADMIN: frozenset({Need.PUBLIC, Need.ACCOUNT, Need.NETWORK, Need.READ, Need.EDIT, Need.ADMIN}),
     # Reads what members share with its network; never an organisation's own pages, never a change.
-    Role.COORDINATOR: frozenset({Need.PUBLIC, Need.ACCOUNT, Need.NETWORK}),
+    Role.COORDINATOR: frozenset({Need.PUBLIC, Need.ACCOUNT, Need.NETWORK, Need.COORDINATE}),
 }
 # Routes Flask registers itself.
 BUILT_IN = {"static": Need.PUBLIC}

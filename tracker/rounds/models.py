@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.accounts.models import Network, Organisation, User
 from tracker.core.db import Base, Timestamped, UTCDateTime, Versioned
@@ -70,9 +70,9 @@ class RoundSubmission(Timestamped, Base):
     submitted_on: Mapped[date]
     plan_title: Mapped[str] = mapped_column(sa.String(300))
     # Loaded only when read: a round's page lists many submissions and needs none of the bytes.
-    figures: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary))
+    figures: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False, deferred=True)
     figures_sha256: Mapped[str] = mapped_column(sa.String(64))
-    workbook: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary))
+    workbook: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False, deferred=True)
     workbook_sha256: Mapped[str] = mapped_column(sa.String(64))
 
     round: Mapped[ReportingRound] = relationship()

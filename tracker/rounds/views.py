@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from tracker.core import scope as scoping
 from tracker.core import validation
 from tracker.core.clock import today
 from tracker.core.concurrency import Conflict
@@ -15,7 +16,7 @@ from tracker.core.downloads import attachment
 from tracker.core.extensions import db
 from tracker.core.pages import refused_page, status_of
 from tracker.core.permissions import Need, requires
-from tracker.core.scope import current_scope, get_or_404, reachable
+from tracker.core.scope import get_or_404, reachable
 from tracker.core.validation import Errors, Invalid
 from tracker.plans.models import Plan
 from tracker.rounds import services
@@ -33,17 +34,19 @@ def round_or_404(round_id: int) -> ReportingRound:
 
 
 def coordinating(round_: ReportingRound) -> bool:
-    return current_scope().coordinates(round_.network_id)
+    return scoping.current_scope().coordinates(round_.network_id)
 
 
 def coordinator_only(round_: ReportingRound) -> None:
-    """Members see the round; only its network's coordinators run it (403 for the others)."""
+    """Only the round's network's coordinators run it. The route's need (COORDINATE) already
+    refused everyone else; a coordinator reaches only their own network's rounds, so this holds
+    unless the scope says otherwise (then the round is absent: 404)."""
     if not coordinating(round_):
-        abort(403)
+        abort(404)
 
 
 def list_page(status: int = 200, problems: dict[str, str] | None = None):
-    scope = current_scope()
+    scope = scoping.current_scope()
     return render_template(
         "rounds/list.html",
         rounds=services.rounds_of(db.session, scope),
@@ -64,15 +67,20 @@ def list_refused(error):
     return list_page(422, shown)
 
 
-@bp.route("", methods=["GET", "POST"])
+@bp.get("")
 @requires(Need.NETWORK)
-@refused_page(list_refused)
 def index():
     """The rounds of one's networks; a coordinator opens a new one here."""
-    if request.method == "GET":
-        return list_page()
+    return list_page()
+
+
+@bp.post("", endpoint="open")
+@requires(Need.COORDINATE)
+@refused_page(list_refused)
+def open_round():
+    """Open a round of the network the coordinator coordinates."""
     network_id = current_user.network_id
-    if network_id is None or not current_scope().coordinates(network_id):
+    if network_id is None or not scoping.current_scope().coordinates(network_id):
         abort(403)
     errors = Errors()
     title = errors.check("title", validation.title, request.form.get("title"))
@@ -96,7 +104,7 @@ def index():
 
 
 def round_page(round_: ReportingRound, status: int = 200):
-    scope = current_scope()
+    scope = scoping.current_scope()
     on = today()
     statuses = services.member_statuses(db.session, round_, on)
     own = [s for s in statuses if scope.reaches(s.organisation.id)]
@@ -134,7 +142,7 @@ def submit(round_id: int):
     """Submit one of the organisation's plans to the round, frozen as it is today."""
     round_ = round_or_404(round_id)
     plan_id = validation.digits(request.form.get("plan", ""))
-    plan = reachable(db.session, Plan, plan_id, current_scope()) if plan_id else None
+    plan = reachable(db.session, Plan, plan_id, scoping.current_scope()) if plan_id else None
     if plan is None:
         raise Invalid({"plan": _("Plan: choose one of your organisation's plans to submit")})
     submission = services.submit(db.session, round_, plan, by=current_user, on=today())
@@ -152,7 +160,7 @@ def submit(round_id: int):
 
 
 @bp.post("/<int:round_id>/close")
-@requires(Need.NETWORK)
+@requires(Need.COORDINATE)
 @refused_page(round_refused)
 def close(round_id: int):
     """Close the round: members can no longer submit to it."""
@@ -166,7 +174,7 @@ def close(round_id: int):
 
 
 @bp.get("/<int:round_id>/workbook.xlsx")
-@requires(Need.NETWORK)
+@requires(Need.COORDINATE)
 def workbook(round_id: int):
     """The round's network workbook, built from the frozen submissions (coordinators only)."""
     round_ = round_or_404(round_id)

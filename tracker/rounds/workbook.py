@@ -15,6 +15,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from openpyxl import Workbook
+from openpyxl.writer.excel import ExcelWriter
 
 from tracker.rounds.models import ReportingRound
 from tracker.rounds.services import MemberState, MemberStatus, frozen_figures
@@ -218,6 +219,7 @@ def build_round_workbook(round_: ReportingRound, network_name: str, statuses: li
                 *(cells.number(sheet, totals.hours[key]) for key in HOUR_KEYS),
             ]
         )
+    # openpyxl's own save stamps the file with the time of saving; its writer does not.
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    ExcelWriter(workbook, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
     return fixed_times(buffer.getvalue())

@@ -20,12 +20,13 @@ from tracker.accounts.services import (
     create_token,
     create_user,
     find_organisation,
+    hash_password,
     revoke_token,
     tokens_of,
 )
 from tracker.assessments.models import Assessment
 from tracker.assessments.report import report_data
-from tracker.cli.seeding import DEMO_PASSWORD, ICLEI_SEED, SeedError, load_demo, load_plan
+from tracker.cli.seeding import DEMO_PASSWORD, ICLEI_SEED, SeedError, load_demo, load_demo_network, load_plan
 from tracker.core import validation
 from tracker.core.clock import today
 from tracker.core.concurrency import Conflict
@@ -109,10 +110,11 @@ def seed_demo() -> None:
 
     password = os.environ.get("TRACKER_DEMO_PASSWORD") or DEMO_PASSWORD
     accounts = load_demo(db.session, result.plan, today(), password)
+    accounts += load_demo_network(db.session, result.plan, today(), hash_password(password))
     db.session.commit()
     click.echo(f"Demo accounts (password for each: {password}):")
     for email, role in accounts:
-        click.echo(f"  {role:<7} {email}")
+        click.echo(f"  {role:<11} {email}")
 
 
 @user_cli.command("create")

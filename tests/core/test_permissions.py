@@ -8,15 +8,15 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import PASSWORD
-from tracker.accounts.models import Organisation, SecurityEvent, SecurityEventKind, User
+from tracker.accounts.models import Membership, Network, Organisation, SecurityEvent, SecurityEventKind, User
 from tracker.accounts.services import create_token, create_user
 from tracker.assessments.report import create_assessment, publish, set_public
 from tracker.core.permissions import GRANTS, Need, Role, can, required
 from tracker.hours.models import TimeEntry
-from tracker.plans.models import Action, AllocationLine, Plan
+from tracker.plans.models import Action, AllocationLine, Plan, Sharing
 from tracker.workbooks.assessment_workbook import build_assessment_workbook
 
-PERSONAS = ["anonymous", "viewer", "editor", "admin", "other_admin"]
+PERSONAS = ["anonymous", "viewer", "editor", "admin", "other_admin", "coordinator"]
 OBJECT_ARGS = {
     "plan_id",
     "action_id",
@@ -26,6 +26,7 @@ OBJECT_ARGS = {
     "entry_id",
     "line_id",
     "assessment_id",
+    "network_id",
 }
 
 
@@ -67,6 +68,20 @@ def samples(app, session, users, password_hash):
         build_workbook=build_assessment_workbook,
     )
     set_public(session, public, True, version=public.version)
+    # A network of ICLEI (not of the other admin's organisation), its coordinator, and the
+    # ICLEI plan public at a link.
+    network = Network(name="Sample network")
+    session.add_all([network, Membership(network=network, organisation=iclei)])
+    create_user(
+        session,
+        email="coordinator@network.test",
+        name="Coordinator",
+        role=Role.COORDINATOR,
+        password="",
+        network=network,
+        password_hash=password_hash,
+    )
+    plan.sharing, plan.public_token = Sharing.PUBLIC, "sample-public-plan-token-0123456789"
     session.commit()
     return {
         "assessment_id": draft.id,
@@ -81,6 +96,10 @@ def samples(app, session, users, password_hash):
         "line_id": session.scalar(sa.select(AllocationLine.id).order_by(AllocationLine.id)),
         "filename": "css/app.css",
         "name": "status-by-pillar",
+        "network_id": network.id,
+        "chart_name": "status-by-region",
+        "plan_token": plan.public_token,
+        "coordinator": "coordinator@network.test",
     }
 
 
@@ -99,6 +118,9 @@ def expected(need: Need, persona: str, rule) -> str:
     if need not in GRANTS[role]:
         return "forbidden"
     if persona == "other_admin" and OBJECT_ARGS & set(rule.arguments):
+        return "not found"
+    # The coordinator reaches the sample network, and ICLEI's plan as it is shared (public).
+    if persona == "coordinator" and OBJECT_ARGS & set(rule.arguments) - {"network_id", "plan_id"}:
         return "not found"
     return "allowed"
 
@@ -123,6 +145,7 @@ def test_every_route_declares_what_it_needs(app):
 
 
 def test_the_role_matrix_covers_every_route(app, users, samples):
+    users = {**users, "coordinator": samples["coordinator"]}
     clients = {}
     for persona in PERSONAS:
         clients[persona] = app.test_client()

@@ -418,6 +418,16 @@ def report_biennial(plan_id: int, start, end, path: Path) -> None:
 @click.option("--runs", default=30, show_default=True, help="Requests per warm measurement.")
 @click.option("--database-url", default=None, help="Build into this database and keep it.")
 @click.option("--json", "as_json", is_flag=True, help="End with one line of JSON.")
+@click.option(
+    "--network-organisations",
+    default=200,
+    show_default=True,
+    help="Members of the network case, over six regions (0: no network case).",
+)
+@click.option(
+    "--network-actions", default=50, show_default=True, help="Actions of each member's shared plan."
+)
+@click.option("--network-entries", default=5000, show_default=True, help="Time entries of each shared plan.")
 def bench_command(**options) -> None:
     """Build a synthetic plan and print the dashboard's and the API's timings."""
     # Imported here, so that the served app never loads the benchmark.

@@ -17,6 +17,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from tracker.accounts.models import Membership, Network, Organisation, Region
+from tracker.core import scope as scopes
 from tracker.core.cache import cached_bytes, cached_json
 from tracker.core.clock import today
 from tracker.core.extensions import db
@@ -97,7 +98,11 @@ def show(network_id: int):
     key = data_key(network, year)
     body = cached_bytes(f"{key}:page", lambda: render_body(network, year, key).encode(), ".html")
     mine = None
-    organisation = current_user.organisation
+    organisation = (
+        None
+        if current_user.organisation_id is None
+        else db.session.get(Organisation, current_user.organisation_id)
+    )
     if organisation is not None:
         medians = cached_json(f"{key}:medians", lambda: medians_json(network, year))
         mine = {
@@ -134,16 +139,17 @@ def render_body(network: Network, year: int, key: str) -> str:
         quiet_days=QUIET_DAYS,
         labels=region_labels(),
         charts={
-            name: url_for("networks.chart", network_id=network.id, name=name, year=year, v=digest)
+            name: url_for("networks.chart", network_id=network.id, chart_name=name, year=year, v=digest)
             for name in CHARTS
         },
     )
 
 
-@bp.get("/networks/<int:network_id>/charts/<name>.svg")
+@bp.get("/networks/<int:network_id>/charts/<chart_name>.svg")
 @requires(Need.NETWORK)
-def chart(network_id: int, name: str):
+def chart(network_id: int, chart_name: str):
     """One chart by region as SVG, drawn once per version of the network's data."""
+    name = chart_name
     if name not in CHARTS:
         abort(404)
     network = get_or_404(db.session, Network, network_id)
@@ -164,7 +170,7 @@ def chart(network_id: int, name: str):
 def plan(network_id: int, plan_id: int):
     """A plan a member shares with the network: its actions, statuses and hour figures."""
     network = get_or_404(db.session, Network, network_id)
-    scope = current_scope()
+    scope = scopes.current_scope()
     members = sa.select(Membership.organisation_id).where(Membership.network_id == network.id)
     found = db.session.scalar(
         sa.select(Plan).where(
@@ -176,11 +182,11 @@ def plan(network_id: int, plan_id: int):
     return plan_page(found, network=network)
 
 
-@bp.get("/public/plans/<token>")
+@bp.get("/public/plans/<plan_token>")
 @requires(Need.PUBLIC)
-def public_plan(token: str):
+def public_plan(plan_token: str):
     """A public plan, read-only, by its secret link; no sign-in."""
-    found = find_public_plan(db.session, token)
+    found = find_public_plan(db.session, plan_token)
     if found is None:
         abort(404)
     return plan_page(found, network=None)

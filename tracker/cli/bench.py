@@ -430,6 +430,11 @@ def measure_network(app, engine, built: dict, year: int, runs: int, floor_ms: fl
     results["network_warm_ms"] = median_ms(warm)
     results["network_warm_p95_ms"] = p95_ms(warm)
     results["network_floor_ratio"] = round(results["network_warm_ms"] / floor_ms, 2)
+    # The app's own floor: its lightest signed-in page (the list of one's networks), which pays
+    # what every page pays (session, sign-in, headers, the layout) and reads no figure.
+    timed(client, "/networks", 3)
+    results["app_floor_ms"] = median_ms(timed(client, "/networks", runs))
+    results["network_app_floor_ratio"] = round(results["network_warm_ms"] / results["app_floor_ms"], 2)
     # The coordinator is moved to the small network and back: the same person, counted on both.
     for key, network_id in (("network_sql_statements_small", small), ("network_sql_statements_large", large)):
         db.session.execute(sa.update(User).where(User.email == built["email"]).values(network_id=network_id))

@@ -412,6 +412,7 @@ def build_network(connection, *, organisations: int, actions: int, entries: int,
 def measure_network(app, engine, built: dict, year: int, runs: int, floor_ms: float) -> dict:
     """The network view's timings (cold: the cache emptied before each request; warm), and its
     statements for the small and the large network (the coordinator is shown both)."""
+
     def fresh() -> None:
         # The benchmark's requests share its one app context: forget the person it remembers.
         g.pop("_login_user", None)

@@ -28,7 +28,7 @@ from tracker.assessments.report import create_assessment, publish
 from tracker.core import scope
 from tracker.core.permissions import GRANTS, ORGANISATION_ROLES, Role, required
 from tracker.hours.models import TimeEntry
-from tracker.plans.models import Action, AllocationKind, AllocationLine, Cadence, Pillar, Plan
+from tracker.plans.models import Action, AllocationKind, AllocationLine, Cadence, Pillar, Plan, Sharing
 from tracker.rounds.models import ReportingRound, RoundSubmission
 from tracker.rounds.services import open_round
 from tracker.rounds.services import submit as submit_to_round
@@ -50,9 +50,10 @@ RECORDS = {
     "assessment_id": Assessment,
     "round_id": ReportingRound,
     "submission_id": RoundSubmission,
+    "network_id": Network,
 }
 # The other URL arguments: the same for every organisation (a year of the plans, a valid chart).
-FIXED = {"year": YEAR, "name": "status-by-pillar"}
+FIXED = {"year": YEAR, "name": "status-by-pillar", "chart_name": "status-by-region"}
 # Public reports are reached by their secret link, not by scope (see tests/test_assessments.py).
 UNSCOPED = ("/static/", "/public/")
 # Pages without ids that list an organisation's records, and which of its names each shows.
@@ -64,6 +65,8 @@ LISTS = {
     "/admin/security": ("admin email",),
     "/api/v1/plans": ("plan", "organisation"),
     "/rounds": ("round", "network"),
+    "/networks": ("network",),
+    "/api/v1/networks": ("network",),
 }
 # Routes only a network's coordinators answer (its members get 403): asked as the coordinator.
 COORDINATORS_ONLY = {"rounds.workbook"}
@@ -167,8 +170,10 @@ def build_side(session, word: str, reports_dir: Path, password_hash: str) -> Sid
             "assessment_id": [draft.id, published.id],
             "round_id": [round_.id],
             "submission_id": [submission.id],
+            "network_id": [network.id],
         },
         names={
+            "network": network.name,
             "organisation": org.name,
             "plan": plan.title,
             "pillar": pillar.name,
@@ -179,7 +184,6 @@ def build_side(session, word: str, reports_dir: Path, password_hash: str) -> Sid
             "draft": draft.title,
             "published": published.title,
             "round": round_.title,
-            "network": network.name,
             **{role.value: people[role].name for role in ORGANISATION_ROLES},
             **{f"{role.value} email": people[role].email for role in ORGANISATION_ROLES},
         },
@@ -590,3 +594,120 @@ def test_round_routes_answer_coordinators_and_members_and_nobody_else(app, sessi
         "rounds.workbook",
         "rounds.submission_workbook",
     } <= tried
+
+
+# Networks: the members A and B share network N, where B shares its plan; C coordinates N; the
+# outsider O belongs to no network of theirs.
+
+
+@pytest.fixture
+def shared(app, session, sides, password_hash):
+    """N with A and B as members, B's plan shared with it, its coordinator C, and the outsider O
+    (an organisation like the others, with every kind of record)."""
+    network = Network(name="Shared network of towns")
+    session.add(network)
+    for side in (sides["A"], sides["B"]):
+        session.add(Membership(network=network, organisation_id=side.organisation_id))
+    plan = session.get(Plan, sides["B"].ids["plan_id"][0])
+    plan.sharing = Sharing.NETWORK
+    coordinator = create_user(
+        session,
+        email="coordinator@network.test",
+        name="Network Coordinator",
+        role=Role.COORDINATOR,
+        password="",
+        network=network,
+        password_hash=password_hash,
+    )
+    session.flush()
+    _row, token = create_token(session, coordinator, "coordinator token")
+    session.commit()
+    outsider = build_side(session, "Oscar", Path(app.config["REPORTS_DIR"]), password_hash)
+    return {"network": network.id, "coordinator": coordinator.email, "token": token, "outsider": outsider}
+
+
+def network_reads(network_id: int, plan_id: int) -> list[str]:
+    """The read-only pages that show network N and B's plan shared with it."""
+    return [
+        f"/networks/{network_id}?year={YEAR}",
+        f"/networks/{network_id}/plans/{plan_id}?year={YEAR}",
+        f"/networks/{network_id}/charts/status-by-region.svg?year={YEAR}",
+        f"/api/v1/networks/{network_id}/rollup?year={YEAR}",
+    ]
+
+
+# What sharing never shows: B's people, their hour entries, drafts, tokens and security log.
+NEVER_SHARED = ("entry", "draft", "token", "admin", "editor", "viewer", "admin email", "editor email")
+
+
+def test_sharing_opens_no_route_of_an_organisations_records_to_another_member(app, session, sides, shared):
+    """A and B in one network, B's plan shared: every route with B's ids is still 404 to A and
+    changes nothing; only the network's read-only pages show B's plan, without its people."""
+    failures, _caught = probe(app, session, sides["A"], sides["B"])
+    assert not failures, "\n".join(failures)
+    client = signed_in(app, sides["A"].admin)
+    other = sides["B"]
+    for address in network_reads(shared["network"], other.ids["plan_id"][0]):
+        response = client.get(address)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200, address
+        assert not [other.names[key] for key in NEVER_SHARED if other.names[key] in page], address
+    assert other.names["plan"] in client.get(
+        network_reads(shared["network"], other.ids["plan_id"][0])[1]
+    ).get_data(as_text=True)
+
+
+def test_a_coordinator_reads_what_is_shared_and_changes_nothing(app, session, sides, shared):
+    """C, on every route with B's ids, whatever the method, signed in or with a token: refused
+    (403: no organisation's pages) or absent (404), and B's rows stay as they were. C reads N's
+    pages, B's shared plan among them, and none of B's people, entries, drafts or tokens."""
+    other = sides["B"]
+    session_client, token_client = signed_in(app, shared["coordinator"]), app.test_client()
+    before = snapshot(session, other)
+    failures = []
+    for rule, method in routes_with_records(app):
+        for values in foreign_values(rule, other, other):
+            for use_token in [False, True] if is_api(rule) else [False]:
+                body = filled(session, rule, values, other) if method == "POST" else None
+                payload = {"json": body} if is_api(rule) and body is not None else {"data": body}
+                headers = bearer(shared["token"]) if use_token else {}
+                client = token_client if use_token else session_client
+                address = url(rule, values)
+                with client.open(address, method=method, headers=headers, **payload) as response:
+                    status = response.status_code
+                    page = response.get_data(as_text=True)
+                allowed_read = (
+                    method == "GET"
+                    and rule.endpoint.startswith("networks.")
+                    and values.get("network_id") == shared["network"]
+                )
+                if status not in (403, 404) and not allowed_read:
+                    failures.append(f"{method} {address}: {status}")
+                if leaked := [other.names[key] for key in NEVER_SHARED if other.names[key] in page]:
+                    failures.append(f"{method} {address} shows {leaked}")
+    assert not failures, "\n".join(failures)
+    assert snapshot(session, other) == before
+    for address in network_reads(shared["network"], other.ids["plan_id"][0]):
+        for client, headers in ((session_client, {}), (token_client, bearer(shared["token"]))):
+            response = client.get(address, headers=headers)
+            if address.startswith("/api/") or not headers:
+                assert response.status_code == 200, address
+                page = response.get_data(as_text=True)
+                assert not [other.names[key] for key in NEVER_SHARED if other.names[key] in page]
+    # A's plan is private: absent to C even under N.
+    assert (
+        session_client.get(f"/networks/{shared['network']}/plans/{sides['A'].ids['plan_id'][0]}").status_code
+        == 404
+    )
+
+
+def test_an_outsider_gets_404_from_the_network_and_changes_nothing(app, session, sides, shared):
+    """O belongs to no network of A and B: N's pages and B's shared plan are 404 to O, and every
+    route with B's ids is 404 and changes nothing, as for any other organisation."""
+    outsider, other = shared["outsider"], sides["B"]
+    client = signed_in(app, outsider.admin)
+    for address in network_reads(shared["network"], other.ids["plan_id"][0]):
+        assert client.get(address).status_code == 404, address
+        assert app.test_client().get(address, headers=bearer(outsider.token)).status_code in (404, 302)
+    failures, _caught = probe(app, session, outsider, other, filled_bodies=False)
+    assert not failures, "\n".join(failures)

@@ -217,7 +217,8 @@ def test_the_dashboards_queries_do_not_grow_with_the_plan(app, viewer, iclei, se
     session.commit()
     large_cold, large_warm, page = measure()
     assert "50 ◐ ongoing" in page
-    assert small_cold == large_cold <= 15, (small_cold, large_cold)
+    # 16: the actions not updated in 90 days take one query of their own.
+    assert small_cold == large_cold <= 16, (small_cold, large_cold)
     assert small_warm == large_warm <= 4, (small_warm, large_warm)
 
 

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from tracker.core.db import Base, Timestamped, UTCDateTime, Versioned, enum_column, utcnow
+from tracker.core.extensions import db
 from tracker.core.permissions import Role
 
 if TYPE_CHECKING:
@@ -169,9 +170,15 @@ class User(UserMixin, Versioned, Timestamped, Base):
         every network of the person's organisation."""
         if self.network_id is not None:
             return frozenset({self.network_id})
-        if self.organisation is None:
+        if self.organisation_id is None:
             return frozenset()
-        return frozenset(membership.network_id for membership in self.organisation.memberships)
+        # Read by id, not through relationships: the signed-in user may belong to no session.
+        session = object_session(self) or db.session
+        return frozenset(
+            session.scalars(
+                sa.select(Membership.network_id).where(Membership.organisation_id == self.organisation_id)
+            )
+        )
 
     @property
     def is_active(self) -> bool:  # Flask-Login asks this

@@ -7,7 +7,9 @@ answers all filter through these two, so a record out of scope is absent: 404, n
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 import sqlalchemy as sa
 from flask import abort
@@ -26,9 +28,17 @@ class Scope:
     """
 
     organisation_ids: frozenset[int]
-    network_ids: frozenset[int] = frozenset()
+    # The networks, or how to find them: read on first use, so that the many requests that
+    # never look at a network cost no query for them.
+    network_source: frozenset[int] | Callable[[], Iterable[int]] = frozenset()
     # The networks one coordinates (a subset of network_ids): rounds, new members.
     coordinated_ids: frozenset[int] = frozenset()
+
+    @cached_property
+    def network_ids(self) -> frozenset[int]:
+        """The networks whose members' shared plans are within reach."""
+        source = self.network_source
+        return frozenset(source() if callable(source) else source)
 
     def reaches(self, organisation_id: int | None) -> bool:
         """Whether a record of ``organisation_id`` is within reach."""
@@ -61,7 +71,7 @@ def scope_of(person) -> Scope:
         return NOBODY
     own = frozenset() if person.organisation_id is None else frozenset({person.organisation_id})
     coordinated = frozenset() if person.network_id is None else frozenset({person.network_id})
-    return Scope(own, frozenset(person.network_ids), coordinated)
+    return Scope(own, lambda: person.network_ids, coordinated)
 
 
 def current_scope() -> Scope:

@@ -49,6 +49,10 @@ class Sharing(enum.StrEnum):
     PUBLIC = "public"  # also anyone with its public link, signed in or not
 
 
+# A public plan is readable by anyone, its networks included.
+SHARED_WITH_NETWORKS = (Sharing.NETWORK, Sharing.PUBLIC)
+
+
 class AllocationKind(enum.StrEnum):
     """An allocation line pays for overall management or for implementing actions."""
 
@@ -135,7 +139,7 @@ class Plan(Versioned, Timestamped, Base):
         members = sa.select(Membership.organisation_id).where(scope.networks(Membership.network_id))
         return sa.or_(
             cls.in_scope(scope),
-            sa.and_(cls.sharing == Sharing.NETWORK, cls.organisation_id.in_(members)),
+            sa.and_(cls.sharing.in_(SHARED_WITH_NETWORKS), cls.organisation_id.in_(members)),
         )
 
     @staticmethod

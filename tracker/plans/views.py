@@ -20,7 +20,7 @@ from tracker.core.validation import Errors
 from tracker.plans import admin as planning
 from tracker.plans.editing import restore_action
 from tracker.plans.loaders import action_or_404, line_or_404, pillar_or_404, plan_or_404, plans_in
-from tracker.plans.models import Action, AllocationKind, AllocationLine
+from tracker.plans.models import Action, AllocationKind, AllocationLine, Sharing
 from tracker.plans.plan_templates import (
     MAX_GUIDANCE,
     MAX_TEMPLATE_BYTES,
@@ -29,12 +29,13 @@ from tracker.plans.plan_templates import (
     find_template,
     templates_for,
 )
+from tracker.plans.sharing import set_sharing
 
 bp = Blueprint("planning", __name__, url_prefix="/admin/plans")
 
 # The fields the plan pages draw as inputs, with their problems beside them; the problems of the
 # others (a version, a kind chosen from a list, a move) are said at the top of the page.
-DRAWN = {"title", "start_year", "end_year", "name", "guidance", "year", "hours", "description"}
+DRAWN = {"title", "start_year", "end_year", "name", "guidance", "year", "hours", "description", "sharing"}
 
 
 class PlanForm(FlaskForm):
@@ -43,6 +44,13 @@ class PlanForm(FlaskForm):
     title = StringField()
     start_year = StringField()
     end_year = StringField()
+    version = HiddenField()
+
+
+class SharingForm(FlaskForm):
+    """Who besides the organisation may read the plan."""
+
+    sharing = StringField()
     version = HiddenField()
 
 
@@ -85,6 +93,7 @@ def page(plan, status=200, *, form_key=None, problems=None):
         lines=lines,
         archived=archived,
         kinds=[kind.value for kind in AllocationKind],
+        sharings=list(Sharing),
         form_key=form_key,
         problems=problems or {},
         posted=request.form if request.method == "POST" else {},
@@ -215,6 +224,32 @@ def plan(plan_id: int):
     errors.raise_any()
     planning.update_plan(db.session, plan, title=title, start_year=start, end_year=end, version=version)
     return done(plan, _("The plan is saved."))
+
+
+@bp.post("/<int:plan_id>/sharing")
+@requires(Need.ADMIN)
+@refused_page(back_to_plan("sharing"))
+def sharing(plan_id: int):
+    """Share the plan: private, with its networks, or public at a secret link."""
+    plan = plan_or_404(plan_id)
+    form = SharingForm()
+    errors = Errors()
+    chosen = errors.check("sharing", validation.choice, form.sharing.data, Sharing)
+    version = errors.check("version", validation.version, form.version.data)
+    errors.raise_any()
+    changed = set_sharing(
+        db.session,
+        plan,
+        chosen,
+        organisation=current_user.organisation,
+        actor=current_user._get_current_object(),
+        version=version,
+        client=request.remote_addr or "",
+        path=request.path,
+    )
+    if not changed:
+        return done(plan, _("The plan's sharing is unchanged."))
+    return done(plan, _("The plan's sharing is saved."))
 
 
 @bp.post("/<int:plan_id>/pillars")

@@ -493,3 +493,42 @@ def test_actions_not_updated_in_90_days_are_counted(app, world, session):
         .get_data(as_text=True)
     )
     assert '<span class="tile-figure">3</span> not updated in 90 days' in page
+
+
+def test_a_coordinator_adds_a_member_and_its_first_admin(app, world, session):
+    client = signed_in(app, world.coordinator)
+    body = {
+        "name": "Echo Council",
+        "country": "Ghana",
+        "region": "West and Central Africa",
+        "admin_name": "Echo Admin",
+        "admin_email": "admin@echo.test",
+        "admin_password": "a long and quiet password by the river",
+    }
+    # Bad input: the field named, nothing written.
+    for field, value, message in (
+        ("region", "Atlantis", "is not a region"),
+        ("admin_email", "not-an-email", "is not an email address"),
+        ("admin_password", "short", "at least"),
+        ("name", "Alpha Council", "already called"),
+    ):
+        response = client.post(f"/networks/{world.network}/members", data={**body, field: value})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422, field
+        assert f"{field}: " in page and message in page, field
+        assert "a long and quiet password" not in page
+        session.rollback()
+        assert session.scalar(sa.select(Organisation).where(Organisation.name == "Echo Council")) is None
+    response = client.post(f"/networks/{world.network}/members", data=body)
+    assert response.status_code == 303
+    echo = app.test_client()
+    assert (
+        echo.post(
+            "/signin", data={"email": "admin@echo.test", "password": body["admin_password"]}
+        ).status_code
+        == 302
+    )
+    assert "Echo Council" in echo.get(f"/networks/{world.network}").get_data(as_text=True)
+    # A member's people, and the coordinator of another network, cannot add members.
+    alpha = signed_in(app, world.admins["Alpha"])
+    assert alpha.post(f"/networks/{world.network}/members", data=body).status_code == 403

@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from tracker.accounts.models import Membership, Network, Organisation, Region
-from tracker.accounts.services import AccountError
+from tracker.accounts.models import Membership, Network, Organisation, Region, Role, User
+from tracker.accounts.services import AccountError, create_user
 
 NAME_LIMIT = 200
 
@@ -90,3 +90,32 @@ def is_member(session: Session, network_id: int, organisation_id: int) -> bool:
         )
         is not None
     )
+
+
+def add_member_with_admin(
+    session: Session,
+    network: Network,
+    *,
+    name: str,
+    country: str,
+    region: str,
+    admin_name: str,
+    admin_email: str,
+    password: str,
+) -> tuple[Organisation, User]:
+    """A new member organisation of ``network`` and its first admin, who signs in with
+    ``password`` (given to them by the coordinator, to change). Every field is checked before
+    anything is written; the caller commits."""
+    organisation = create_organisation(session, name, country=country, region=region, network=network)
+    try:
+        admin = create_user(
+            session,
+            email=admin_email,
+            name=admin_name,
+            role=Role.ADMIN,
+            password=password,
+            organisation=organisation,
+        )
+    except AccountError as error:  # the admin's fields, named as the form names them
+        raise AccountError(f"admin_{error.field}", error.message) from None
+    return organisation, admin

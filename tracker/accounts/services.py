@@ -248,6 +248,10 @@ def change_role(session: Session, user: User, role: Role | str) -> None:
         role = Role(role)
     except ValueError:
         raise AccountError("role", "must be one of admin, editor, viewer") from None
+    if role.of_network or user.role.of_network:
+        raise AccountError(
+            "role", "a coordinator belongs to a network: no organisation role is theirs, nor theirs another's"
+        )
     if role is not Role.ADMIN:
         _keep_an_admin(session, user)
     user.role = role

@@ -40,6 +40,7 @@ class Need(enum.StrEnum):
     PUBLIC = "public"  # anyone, signed in or not
     ACCOUNT = "account"  # anyone signed in, about their own account (password, two-step, sign out)
     NETWORK = "network"  # the networks one coordinates or one's organisation belongs to
+    COORDINATE = "coordinate"  # a network's coordinators: new member organisations and their admins
     READ = "read"  # an organisation's people: management reads everything of it
     EDIT = "edit"  # gender group members and admins change actions, statuses, hours
     ADMIN = "admin"  # users, plans, pillars, allocations, tokens

@@ -10,13 +10,16 @@ from __future__ import annotations
 import hashlib
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from tracker.accounts.models import Membership, Network, Organisation, Region
+from tracker.accounts.events import record_event
+from tracker.accounts.models import Membership, Network, Organisation, Region, SecurityEventKind
+from tracker.accounts.networks import add_member_with_admin
+from tracker.accounts.services import AccountError
 from tracker.core import scope as scopes
 from tracker.core.cache import cached_bytes, cached_json
 from tracker.core.clock import today
@@ -89,7 +92,7 @@ def index():
 
 @bp.get("/networks/<int:network_id>")
 @requires(Need.NETWORK)
-def show(network_id: int):
+def show(network_id: int, status: int = 200, problems: dict | None = None):
     """The network's roll-up for a year, by region and organisation, with its charts. The body
     holds nothing of the person asking, so it is built once per version of the data; a member's
     own figures beside the medians are added for them."""
@@ -112,8 +115,73 @@ def show(network_id: int):
             "network": Medians(*medians["network"]),
         }
     return render_template(
-        "networks/show.html", network=network, year=year, body=Markup(body.decode()), mine=mine
+        "networks/show.html",
+        network=network,
+        year=year,
+        body=Markup(body.decode()),
+        mine=mine,
+        coordinates=current_scope().coordinates(network.id),
+        regions=list(Region),
+        problems=problems or {},
+        # Never the password back into the page.
+        posted={key: value for key, value in request.form.items() if key != "admin_password"}
+        if problems
+        else {},
+    ), status
+
+
+@bp.post("/networks/<int:network_id>/members")
+@requires(Need.COORDINATE)
+def add_member(network_id: int):
+    """A coordinator adds a member organisation and its first admin, who signs in with the first
+    password the coordinator gives them. Only the network's own coordinators: others get 404."""
+    network = get_or_404(db.session, Network, network_id)
+    if not current_scope().coordinates(network.id):
+        abort(404)
+    form = request.form
+    try:
+        organisation, admin = add_member_with_admin(
+            db.session,
+            network,
+            name=form.get("name", ""),
+            country=form.get("country", ""),
+            region=form.get("region", ""),
+            admin_name=form.get("admin_name", ""),
+            admin_email=form.get("admin_email", ""),
+            password=form.get("admin_password", ""),
+        )
+        db.session.flush()
+    except AccountError as error:
+        db.session.rollback()
+        field = {"name": "name", "email": "admin_email", "password": "admin_password"}.get(
+            error.field, error.field
+        )
+        if (
+            error.field == "name"
+            and "organisation" not in error.message
+            and not form.get("admin_name", "").strip()
+        ):
+            field = "admin_name"
+        return show(network_id, 422, {field: error.message})
+    record_event(
+        db.session,
+        SecurityEventKind.USER_CREATED,
+        user=admin,
+        actor=current_user._get_current_object(),
+        client=request.remote_addr or "",
+        path=request.path,
+        detail=f"role=admin, first admin of a new member of {network.name}",
     )
+    db.session.commit()
+    flash(
+        _(
+            "%(organisation)s is a member now; %(name)s can sign in as its admin.",
+            organisation=organisation.name,
+            name=admin.name,
+        ),
+        "info",
+    )
+    return redirect(url_for("networks.show", network_id=network.id), 303)
 
 
 def medians_json(network: Network, year: int) -> dict:

@@ -40,11 +40,11 @@ class Need(enum.StrEnum):
     PUBLIC = "public"  # anyone, signed in or not
     ACCOUNT = "account"  # anyone signed in, about their own account (password, two-step, sign out)
     NETWORK = "network"  # the networks one coordinates or one's organisation belongs to
-    COORDINATE = "coordinate"  # a network's coordinators: new member organisations and their admins
+    # a network's coordinators: new member organisations and their admins; open and close rounds
+    COORDINATE = "coordinate"
     READ = "read"  # an organisation's people: management reads everything of it
     EDIT = "edit"  # gender group members and admins change actions, statuses, hours
     ADMIN = "admin"  # users, plans, pillars, allocations, tokens
-    COORDINATE = "coordinate"  # run a network one coordinates: open and close rounds, its workbook
 
 
 GRANTS: dict[Role, frozenset[Need]] = {

@@ -225,6 +225,9 @@ def test_who_may_submit_what(app, session, network, iclei):
     other = submit(app, network["editor"], rid, guatemala_plan)
     assert other.status_code == 422
     assert "Plan: choose one of your organisation&#39;s plans to submit" in other.get_data(as_text=True)
+    # Ids no plan has, however written.
+    for sent in ("", "abc", "0", str(2**31), "9" * 5000, "²"):
+        assert submit(app, network["editor"], rid, sent).status_code == 422, sent
     # A plan that does not cover the round's year.
     open_round(app, network, title="2027 progress report", year="2027", due_on="2027-06-30")
     outside = submit(app, network["editor"], round_id(session, "2027 progress report"), iclei)

@@ -142,7 +142,8 @@ def submit(round_id: int):
     """Submit one of the organisation's plans to the round, frozen as it is today."""
     round_ = round_or_404(round_id)
     plan_id = validation.digits(request.form.get("plan", ""))
-    plan = reachable(db.session, Plan, plan_id, scoping.current_scope()) if plan_id else None
+    reachable_id = plan_id is not None and 1 <= plan_id <= validation.MAX_ID
+    plan = reachable(db.session, Plan, plan_id, scoping.current_scope()) if reachable_id else None
     if plan is None:
         raise Invalid({"plan": _("Plan: choose one of your organisation's plans to submit")})
     submission = services.submit(db.session, round_, plan, by=current_user, on=today())

@@ -291,6 +291,7 @@ def test_every_form_needs_its_csrf_token(csrf_app, users, session, password_hash
                 "year": 2025,
                 "line_id": 1,
                 "assessment_id": 1,
+                "network_id": 1,
             },
             append_unknown=False,
         )[1]

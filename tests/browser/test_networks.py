@@ -109,3 +109,26 @@ def test_a_coordinator_reads_a_member_shares_an_outsider_finds_nothing(page):
     page.goto("/networks")
     expect(page.get_by_text("You belong to no network yet.")).to_be_visible()
     assert_accessible(page)
+
+
+def test_an_admin_makes_a_plan_public_and_anyone_reads_it_by_its_link(page, browser, live_server):
+    page.goto("/signin")
+    sign_in(page, email="admin@example.org")
+    page.get_by_role("link", name="Manage plans").click()
+    page.get_by_role("link", name="Gender Mainstreaming Action Plan 2023-2026").click()
+    page.get_by_role("radio", name=re.compile("^Public:")).check()
+    page.get_by_role("button", name="Save the sharing").click()
+    expect(page.get_by_text("The plan's sharing is saved.")).to_be_visible()
+    link = page.get_by_role("link", name=re.compile("public.plans")).get_attribute("href")
+    anonymous = browser.new_context(base_url=live_server.url)
+    try:
+        public = anonymous.new_page()
+        public.goto(link)
+        expect(public.get_by_role("heading", level=1)).to_have_text(
+            "Gender Mainstreaming Action Plan 2023-2026"
+        )
+        expect(public.get_by_role("button", name="Sign out")).to_have_count(0)
+        expect(public.get_by_text("Elena Rossi")).to_have_count(0)
+        assert_accessible(public)
+    finally:
+        anonymous.close()

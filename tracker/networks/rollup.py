@@ -133,13 +133,6 @@ class NetworkRollup:
     def members(self) -> list[MemberFigures]:
         return [member for region in self.regions for member in region.members]
 
-    def region_of(self, organisation_id: int) -> RegionFigures | None:
-        """The region a member is counted in."""
-        for region in self.regions:
-            if any(member.organisation.id == organisation_id for member in region.members):
-                return region
-        return None
-
 
 def members_of(session: Session, network: Network) -> list[Organisation]:
     """The network's member organisations, by region (in the regions' order) and name."""

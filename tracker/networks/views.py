@@ -124,7 +124,7 @@ def show(network_id: int, status: int = 200, problems: dict | None = None):
         regions=list(Region),
         problems=problems or {},
         # Never the password back into the page.
-        posted={key: value for key, value in request.form.items() if key != "admin_password"}
+        posted={name: value for name, value in request.form.items() if name != "admin_password"}
         if problems
         else {},
     ), status

@@ -413,3 +413,31 @@ def test_the_round_workbook_does_not_depend_on_when_it_is_built(app, session, ne
     later = time.time() + 86_400
     monkeypatch.setattr(time, "time", lambda: later)
     assert build() == first
+
+
+def test_the_round_page_and_workbook_take_as_many_statements_for_many_members(
+    app, session, network, iclei, app_engine
+):
+    """Three members or thirty, submitted or not: the coordinator's page and the workbook run the
+    same number of SQL statements (nothing is loaded member by member)."""
+    open_round(app, network)
+    rid = round_id(session)
+    submit(app, network["editor"], rid, iclei)
+    coordinator = client_of(app, network["coordinator"])
+
+    def statements() -> tuple[int, int]:
+        with f.count_statements(app_engine) as page:
+            assert coordinator.get(f"/rounds/{rid}").status_code == 200
+        with f.count_statements(app_engine) as book:
+            assert coordinator.get(f"/rounds/{rid}/workbook.xlsx").status_code == 200
+        return len(page), len(book)
+
+    few = statements()
+    cib = session.get(Network, network["network_id"])
+    for number in range(27):
+        org = Organisation(name=f"Member {number:02d}", country="Kenya", region=list(Region)[number % 6])
+        session.add_all([org, Membership(network=cib, organisation=org)])
+    session.commit()
+    many = statements()
+    assert "1 of 30 members have submitted." in coordinator.get(f"/rounds/{rid}").get_data(as_text=True)
+    assert many == few

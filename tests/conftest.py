@@ -21,7 +21,7 @@ from tracker.accounts.models import Organisation, Region
 from tracker.accounts.services import create_user
 from tracker.cli.seeding import load_plan
 from tracker.core.extensions import db
-from tracker.core.permissions import Role
+from tracker.core.permissions import ORGANISATION_ROLES, Role
 from tracker.schema import Base
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -202,7 +202,7 @@ def users(app, iclei, password_hash):
         other = Organisation(name="Ciudad de Guatemala", country="Guatemala", region=Region.LATIN_AMERICA)
         db.session.add(other)
         emails = {}
-        for role in Role:
+        for role in ORGANISATION_ROLES:
             email = f"{role.value}@iclei.test"
             create_user(
                 db.session,

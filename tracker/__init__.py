@@ -59,7 +59,9 @@ def create_app(test_config: dict | None = None, environ: dict[str, str] | None =
     from tracker.dashboard import views as dashboard
     from tracker.hours import display
     from tracker.hours import views as hours
+    from tracker.networks import views as networks
     from tracker.plans import views as plans
+    from tracker.rounds import views as rounds
     from tracker.tracking import views as tracking
     from tracker.workbooks import views as workbooks
 
@@ -85,6 +87,8 @@ def create_app(test_config: dict | None = None, environ: dict[str, str] | None =
         dashboard.bp,
         workbooks.bp,
         assessments.bp,
+        rounds.bp,
+        networks.bp,
     ):
         app.register_blueprint(blueprint)
     commands.init_app(app)

@@ -13,8 +13,10 @@ from tracker.plans.models import (
     Pillar,
     Plan,
     PlannedHours,
+    PlanTemplate,
     StatusChange,
 )
+from tracker.rounds.models import ReportingRound, RoundSubmission
 
 metadata = Base.metadata
 
@@ -32,8 +34,11 @@ __all__ = [
     "PersonHours",
     "Pillar",
     "Plan",
+    "PlanTemplate",
     "PlannedHours",
     "ReportFile",
+    "ReportingRound",
+    "RoundSubmission",
     "SecurityEvent",
     "StatusChange",
     "SurveyIndicator",

@@ -13,7 +13,7 @@ from cryptography.fernet import Fernet
 from tests.conftest import PASSWORD, TOTP_KEY, make_app
 from tracker.accounts.models import SecurityEvent, SecurityEventKind, User
 from tracker.accounts.twostep import SecretBox, accept_code, enrol, matching_step, new_secret
-from tracker.core.permissions import Role
+from tracker.core.permissions import ORGANISATION_ROLES, Role
 
 NOON = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 
@@ -86,7 +86,7 @@ def strict_users(strict_app, password_hash):
             name="ICLEI European Secretariat", country="Germany", region=Region.NORTH_AMERICA_AND_EUROPE
         )
         db.session.add(org)
-        for role in Role:
+        for role in ORGANISATION_ROLES:
             create_user(
                 db.session,
                 email=f"{role.value}@iclei.test",

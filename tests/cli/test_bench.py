@@ -14,6 +14,11 @@ KEYS = {
     "api_actions_ms",
     "api_hours_ms",
     "api_actions_cold_ms",
+    "network_cold_ms",
+    "network_warm_ms",
+    "network_floor_ratio",
+    "network_sql_statements_small",
+    "network_sql_statements_large",
 }
 
 
@@ -35,6 +40,12 @@ def test_bench_prints_a_table_then_one_json_line(runner, tmp_path, iclei):
             "50",
             "--runs",
             "3",
+            "--network-organisations",
+            "12",
+            "--network-actions",
+            "6",
+            "--network-entries",
+            "40",
             "--json",
         ]
     )
@@ -45,5 +56,9 @@ def test_bench_prints_a_table_then_one_json_line(runner, tmp_path, iclei):
     assert figures["actions"] == 40 and figures["time_entries"] == 300
     assert set(figures["chart_render_ms"]) == {"status-by-pillar", "hours-by-year", "timeline"}
     # The same statements whatever the plan's size.
-    assert figures["sql_statements_small"] == figures["sql_statements_large"] <= 15
+    # 16: the actions not updated in 90 days take one query of their own.
+    assert figures["sql_statements_small"] == figures["sql_statements_large"] <= 16
+    # A network of one member and one of twelve: the same statements.
+    assert (figures["network_small_organisations"], figures["network_organisations"]) == (1, 12)
+    assert figures["network_sql_statements_small"] == figures["network_sql_statements_large"]
     assert any(line.startswith("dashboard_warm_ms") for line in lines[:-1])

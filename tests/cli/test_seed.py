@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tracker.accounts.models import Organisation, Region, User
+from tracker.accounts.models import Membership, Network, Organisation, Region, User
 from tracker.assessments.models import Assessment
 from tracker.cli.seeding import ICLEI_SEED, SeedError, load_plan, read_seed
 from tracker.history.models import HistoryEntry
@@ -297,7 +297,7 @@ def test_demo_adds_accounts_of_each_role_that_can_sign_in(app, runner, session, 
     assert result.exit_code == 0, result.output
     assert "admin@example.org" in result.output and "viewer@example.org" in result.output
     roles = set(session.scalars(sa.select(User.role)))
-    assert {r.value for r in roles} == {"admin", "editor", "viewer"}
+    assert {r.value for r in roles} == {"admin", "editor", "viewer", "coordinator"}
     response = client.post(
         "/signin", data={"email": "viewer@example.org", "password": "gender-equality-demo"}
     )
@@ -314,6 +314,34 @@ def test_demo_adds_accounts_of_each_role_that_can_sign_in(app, runner, session, 
     assert [(a.title, a.respondents, len(a.indicators)) for a in drafts] == [
         ("Assessment report 2024-2025", 41, 3)
     ]
+
+
+def test_demo_adds_a_network_of_iclei_and_three_lgas_and_its_coordinator(app, runner, session, client):
+    """ICLEI and three LGAs in three regions, one of them sharing nothing; a coordinator printed
+    with the other accounts, who signs in and reads the network; a second run adds nothing."""
+    result = runner.invoke(args=["seed", "demo"])
+    assert result.exit_code == 0, result.output
+    assert "coordinator@example.org" in result.output and "lga-admin@example.org" in result.output
+    network = session.scalar(sa.select(Network))
+    members = session.scalars(
+        sa.select(Organisation).join(Membership).where(Membership.network_id == network.id)
+    ).all()
+    assert len(members) == 4 and "ICLEI European Secretariat" in {m.name for m in members}
+    assert len({m.region for m in members}) == 4
+    sharing = {
+        m.name: sorted(
+            p.sharing.value for p in session.scalars(sa.select(Plan).where(Plan.organisation_id == m.id))
+        )
+        for m in members
+    }
+    assert sorted(sharing.values()) == [["network"], ["network"], ["network"], ["private"]]
+    session.rollback()
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    session.expire_all()
+    assert session.scalar(sa.select(sa.func.count()).select_from(Membership)) == 4
+    client.post("/signin", data={"email": "coordinator@example.org", "password": "gender-equality-demo"})
+    page = client.get(f"/networks/{network.id}").get_data(as_text=True)
+    assert "shares nothing with the network" in page and "Latin America" in page
 
 
 def test_demo_refuses_to_run_in_production(app, runner, session):

@@ -8,15 +8,17 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import PASSWORD
-from tracker.accounts.models import Organisation, SecurityEvent, SecurityEventKind, User
+from tracker.accounts.models import Membership, Network, Organisation, SecurityEvent, SecurityEventKind, User
 from tracker.accounts.services import create_token, create_user
 from tracker.assessments.report import create_assessment, publish, set_public
 from tracker.core.permissions import GRANTS, Need, Role, can, required
 from tracker.hours.models import TimeEntry
-from tracker.plans.models import Action, AllocationLine, Plan
+from tracker.plans.models import Action, AllocationLine, Plan, Sharing
+from tracker.rounds.services import open_round
+from tracker.rounds.services import submit as submit_to_round
 from tracker.workbooks.assessment_workbook import build_assessment_workbook
 
-PERSONAS = ["anonymous", "viewer", "editor", "admin", "other_admin"]
+PERSONAS = ["anonymous", "viewer", "editor", "admin", "other_admin", "coordinator"]
 OBJECT_ARGS = {
     "plan_id",
     "action_id",
@@ -26,6 +28,9 @@ OBJECT_ARGS = {
     "entry_id",
     "line_id",
     "assessment_id",
+    "round_id",
+    "submission_id",
+    "network_id",
 }
 
 
@@ -67,9 +72,31 @@ def samples(app, session, users, password_hash):
         build_workbook=build_assessment_workbook,
     )
     set_public(session, public, True, version=public.version)
+    # A network of ICLEI (not of the other admin's organisation), its coordinator, and the
+    # ICLEI plan public at a link.
+    network = Network(name="Sample network")
+    session.add_all([network, Membership(network=network, organisation=iclei)])
+    coordinator = create_user(
+        session,
+        email="coordinator@network.test",
+        name="Coordinator",
+        role=Role.COORDINATOR,
+        password="",
+        network=network,
+        password_hash=password_hash,
+    )
+    plan.sharing, plan.public_token = Sharing.PUBLIC, "sample-public-plan-token-0123456789"
+    # ... with a round, to which ICLEI's editor submitted the plan.
+    session.flush()
+    round_ = open_round(
+        session, network.id, title="2026 report", year=2026, due_on=date(2026, 12, 31), opened_by=coordinator
+    )
+    submission = submit_to_round(session, round_, plan, by=editor, on=date(2026, 11, 23))
     session.commit()
     return {
         "assessment_id": draft.id,
+        "round_id": round_.id,
+        "submission_id": submission.id,
         "token": public.public_token,
         "plan_id": action.plan_id,
         "action_id": action.id,
@@ -81,6 +108,10 @@ def samples(app, session, users, password_hash):
         "line_id": session.scalar(sa.select(AllocationLine.id).order_by(AllocationLine.id)),
         "filename": "css/app.css",
         "name": "status-by-pillar",
+        "network_id": network.id,
+        "chart_name": "status-by-region",
+        "plan_token": plan.public_token,
+        "coordinator": "coordinator@network.test",
     }
 
 
@@ -99,6 +130,11 @@ def expected(need: Need, persona: str, rule) -> str:
     if need not in GRANTS[role]:
         return "forbidden"
     if persona == "other_admin" and OBJECT_ARGS & set(rule.arguments):
+        return "not found"
+    # The coordinator reaches the sample network, ICLEI's plan as it is shared (public), and the
+    # network's round with ICLEI's submission.
+    reached = {"network_id", "plan_id", "round_id", "submission_id"}
+    if persona == "coordinator" and OBJECT_ARGS & set(rule.arguments) - reached:
         return "not found"
     return "allowed"
 
@@ -123,6 +159,7 @@ def test_every_route_declares_what_it_needs(app):
 
 
 def test_the_role_matrix_covers_every_route(app, users, samples):
+    users = {**users, "coordinator": samples["coordinator"]}
     clients = {}
     for persona in PERSONAS:
         clients[persona] = app.test_client()

@@ -21,14 +21,17 @@ import sqlalchemy as sa
 
 from tests import factories as f
 from tests.conftest import PASSWORD
-from tracker.accounts.models import ApiToken, User
+from tracker.accounts.models import ApiToken, Membership, Network, User
 from tracker.accounts.services import create_token, create_user
 from tracker.assessments.models import Assessment
 from tracker.assessments.report import create_assessment, publish
 from tracker.core import scope
-from tracker.core.permissions import Role
+from tracker.core.permissions import GRANTS, ORGANISATION_ROLES, Role, required
 from tracker.hours.models import TimeEntry
-from tracker.plans.models import Action, AllocationKind, AllocationLine, Cadence, Pillar, Plan
+from tracker.plans.models import Action, AllocationKind, AllocationLine, Cadence, Pillar, Plan, Sharing
+from tracker.rounds.models import ReportingRound, RoundSubmission
+from tracker.rounds.services import open_round
+from tracker.rounds.services import submit as submit_to_round
 from tracker.schema import Base
 from tracker.workbooks import build_plan_workbook
 from tracker.workbooks.assessment_workbook import build_assessment_workbook
@@ -45,9 +48,12 @@ RECORDS = {
     "user_id": User,
     "token_id": ApiToken,
     "assessment_id": Assessment,
+    "round_id": ReportingRound,
+    "submission_id": RoundSubmission,
+    "network_id": Network,
 }
 # The other URL arguments: the same for every organisation (a year of the plans, a valid chart).
-FIXED = {"year": YEAR, "name": "status-by-pillar"}
+FIXED = {"year": YEAR, "name": "status-by-pillar", "chart_name": "status-by-region"}
 # Public reports are reached by their secret link, not by scope (see tests/test_assessments.py).
 UNSCOPED = ("/static/", "/public/")
 # Pages without ids that list an organisation's records, and which of its names each shows.
@@ -58,6 +64,9 @@ LISTS = {
     "/admin/tokens": ("token", "admin"),
     "/admin/security": ("admin email",),
     "/api/v1/plans": ("plan", "organisation"),
+    "/rounds": ("round", "network"),
+    "/networks": ("network",),
+    "/api/v1/networks": ("network",),
 }
 NEW_PASSWORD = "a quiet morning in Bonn by the river"
 
@@ -72,12 +81,17 @@ class Side:
     names: dict[str, str]
     admin: str  # the admin's email
     token: str  # the admin's API token
+    network_id: int  # the network the organisation belongs to
+    coordinator: str  # the email of that network's coordinator
 
 
 def build_side(session, word: str, reports_dir: Path, password_hash: str) -> Side:
     """An organisation with its people, a plan with a pillar, a yearly action with a budget, an
-    allocation line, a time entry, a draft and a published assessment, and an API token."""
+    allocation line, a time entry, a draft and a published assessment, and an API token; and a
+    network of its own with a coordinator and a round the organisation submitted its plan to."""
     org = f.organisation(session, name=f"{word} Town Council")
+    network = Network(name=f"{word} network of towns")
+    session.add_all([network, Membership(network=network, organisation=org)])
     plan = f.plan(session, org, title=f"{word} equality plan")
     pillar = f.pillar(session, plan, 1, name=f"{word} pillar of training")
     action = f.action(session, pillar, "1.1", cadence=Cadence.YEARLY, title=f"{word} yearly staff survey")
@@ -100,7 +114,7 @@ def build_side(session, word: str, reports_dir: Path, password_hash: str) -> Sid
             organisation=org,
             password_hash=password_hash,
         )
-        for role in Role
+        for role in ORGANISATION_ROLES
     }
     session.flush()
     entry = f.log(session, plan, people[Role.EDITOR], date(YEAR, 5, 5), "2.5", action, f"{word} workshop")
@@ -120,6 +134,25 @@ def build_side(session, word: str, reports_dir: Path, password_hash: str) -> Sid
         version=published.version,
         build_workbook=build_assessment_workbook,
     )
+    coordinator = create_user(
+        session,
+        email=f"coordinator@{word.lower()}.test",
+        name=f"{word} Coordinator",
+        role=Role.COORDINATOR,
+        password="",
+        network=network,
+        password_hash=password_hash,
+    )
+    session.flush()
+    round_ = open_round(
+        session,
+        network.id,
+        title=f"{word} round {YEAR}",
+        year=YEAR,
+        due_on=date(YEAR, 12, 31),
+        opened_by=coordinator,
+    )
+    submission = submit_to_round(session, round_, plan, by=people[Role.EDITOR], on=TODAY)
     session.commit()
     return Side(
         organisation_id=org.id,
@@ -133,8 +166,12 @@ def build_side(session, word: str, reports_dir: Path, password_hash: str) -> Sid
             "user_id": [people[Role.EDITOR].id],
             "token_id": [token_row.id],
             "assessment_id": [draft.id, published.id],
+            "round_id": [round_.id],
+            "submission_id": [submission.id],
+            "network_id": [network.id],
         },
         names={
+            "network": network.name,
             "organisation": org.name,
             "plan": plan.title,
             "pillar": pillar.name,
@@ -144,11 +181,14 @@ def build_side(session, word: str, reports_dir: Path, password_hash: str) -> Sid
             "token": token_row.name,
             "draft": draft.title,
             "published": published.title,
-            **{role.value: people[role].name for role in Role},
-            **{f"{role.value} email": people[role].email for role in Role},
+            "round": round_.title,
+            **{role.value: people[role].name for role in ORGANISATION_ROLES},
+            **{f"{role.value} email": people[role].email for role in ORGANISATION_ROLES},
         },
         admin=people[Role.ADMIN].email,
         token=token,
+        network_id=network.id,
+        coordinator=coordinator.email,
     )
 
 
@@ -252,6 +292,8 @@ def filled(session, rule, values: dict, other: Side) -> dict:
         "period_start": "2024-01-01",
         "period_end": "2024-12-31",
         "action": f"{action.id}:{action.version}",
+        "plan": str(other.ids["plan_id"][0]),
+        "due_on": f"{YEAR}-12-31",
     }
     session.rollback()
     return body
@@ -277,6 +319,12 @@ def snapshot(session, side: Side) -> dict[str, list[tuple]]:
         for table in Base.metadata.sorted_tables:
             if table.name == "organisation":
                 where = [table.c.id == org]
+            elif table.name == "network":  # the networks the organisation belongs to
+                members = sa.select(Membership.network_id).where(Membership.organisation_id == org)
+                where = [table.c.id.in_(members)]
+            elif table.name == "reporting_round":  # the rounds of those networks
+                members = sa.select(Membership.network_id).where(Membership.organisation_id == org)
+                where = [table.c.network_id.in_(members)]
             else:
                 where = [test(table.c[name]) for name, test in belongs.items() if name in table.c]
             assert where, f"the snapshot does not know how a row of {table.name} belongs to an organisation"
@@ -348,7 +396,10 @@ def probe(app, session, own: Side, other: Side, *, filled_bodies: bool = True):
         except Exception as error:  # the app's exceptions propagate in tests
             status = repr(error)
         after = snapshot(session, other)
-        problems = [] if status == 404 else [f"answered {status}, expected 404"]
+        # A route no admin may use at all (a coordinator's) is refused before any record is
+        # looked for: 403 whatever the ids.
+        expected = 404 if required(app, ask.rule.endpoint) in GRANTS[Role.ADMIN] else 403
+        problems = [] if status == expected else [f"answered {status}, expected {expected}"]
         if after != before:
             problems.append(f"changed B's {', '.join(changed(before, after))}")
             before = after
@@ -366,22 +417,33 @@ def test_another_organisations_ids_are_404_on_every_route_and_change_nothing(app
 
 def test_the_matrix_catches_a_loader_that_skips_the_scope(app, session, sides, monkeypatch):
     """Were ``get_or_404`` to reach every organisation, every route with ids would fail above."""
-    everyone = scope.Scope(frozenset({sides["A"].organisation_id, sides["B"].organisation_id}))
+    everyone = scope.Scope(
+        frozenset({sides["A"].organisation_id, sides["B"].organisation_id}),
+        frozenset({sides["A"].ids["network_id"][0], sides["B"].ids["network_id"][0]}),
+    )
     monkeypatch.setattr(scope, "current_scope", lambda: everyone)
     _failures, caught = probe(app, session, sides["A"], sides["B"], filled_bodies=False)
-    assert caught == {(rule.endpoint, method) for rule, method in routes_with_records(app)}
+    assert caught == {
+        (rule.endpoint, method)
+        for rule, method in routes_with_records(app)
+        if required(app, rule.endpoint) in GRANTS[Role.ADMIN]
+    }
 
 
 def test_with_its_own_ids_every_page_answers(app, sides):
     """The same GET routes with A's ids answer 200: the 404s above are B's records being absent."""
     own = sides["A"]
     session_client, token_client = signed_in(app, own.admin), app.test_client()
+    coordinator_client = signed_in(app, own.coordinator)
     failures = []
     tried = 0
     for rule, method in routes_with_records(app):
         if method != "GET":
             continue
-        ways = [(session_client, {})] + ([(token_client, bearer(own.token))] if is_api(rule) else [])
+        if required(app, rule.endpoint) not in GRANTS[Role.ADMIN]:  # a coordinator's route
+            ways = [(coordinator_client, {})]
+        else:
+            ways = [(session_client, {})] + ([(token_client, bearer(own.token))] if is_api(rule) else [])
         address = url(rule, own_values(rule, own))
         for client, headers in ways:
             with client.get(address, headers=headers) as response:
@@ -492,3 +554,179 @@ def test_the_plan_history_names_nothing_of_another_organisation(app, sides):
         page = response.get_data(as_text=True)
         assert not [name for name in other.names.values() if name in page], args
     assert not [name for name in other.names.values() if name in everything]
+
+
+def round_routes(app):
+    """The rules naming a round, and their methods."""
+    return [(rule, method) for rule, method in routes_with_records(app) if "round_id" in rule.arguments]
+
+
+def test_round_routes_answer_coordinators_and_members_and_nobody_else(app, session, sides):
+    """A's rounds: its network's coordinator reads everything of them; A's people read the round
+    and their own submission (the network workbook is the coordinator's: 403); B's admin and B's
+    coordinator, outside A's network, get 404 on every round route and method their role may use
+    (403 on the others, whatever the round: a coordinator never submits, an admin never closes),
+    and change nothing."""
+    own, other = sides["A"], sides["B"]
+    readers = {
+        "A's coordinator": (signed_in(app, own.coordinator), lambda endpoint: 200),
+        "A's admin": (
+            signed_in(app, own.admin),
+            lambda endpoint: 200 if required(app, endpoint) in GRANTS[Role.ADMIN] else 403,
+        ),
+    }
+
+    def refused(role):
+        """403 where the role may not use the route at all, else 404: the round is absent."""
+        return lambda endpoint: 404 if required(app, endpoint) in GRANTS[role] else 403
+
+    outsiders = {
+        "B's admin": (signed_in(app, other.admin), refused(Role.ADMIN)),
+        "B's coordinator": (signed_in(app, other.coordinator), refused(Role.COORDINATOR)),
+    }
+    failures = []
+    tried = set()
+    for rule, method in round_routes(app):
+        tried.add(rule.endpoint)
+        if method == "GET":
+            address = url(rule, own_values(rule, own))
+            for who, (client, expected) in readers.items():
+                if (status := client.get(address).status_code) != expected(rule.endpoint):
+                    failures.append(f"GET {address} as {who}: {status}, expected {expected(rule.endpoint)}")
+    before = snapshot(session, own)
+    for rule, method in round_routes(app):
+        address = url(rule, own_values(rule, own))
+        for who, (client, expected) in outsiders.items():
+            body = filled(session, rule, own_values(rule, own), own) if method == "POST" else None
+            with client.open(address, method=method, data=body) as response:
+                if response.status_code != expected(rule.endpoint):
+                    failures.append(
+                        f"{method} {address} as {who}: {response.status_code}, expected {expected(rule.endpoint)}"
+                    )
+    if changed(before, after := snapshot(session, own)):
+        failures.append(f"the outsiders changed A's {', '.join(changed(before, after))}")
+    assert not failures, "\n".join(failures)
+    assert {
+        "rounds.show",
+        "rounds.submit",
+        "rounds.close",
+        "rounds.workbook",
+        "rounds.submission_workbook",
+    } <= tried
+
+
+# Networks: the members A and B share network N, where B shares its plan; C coordinates N; the
+# outsider O belongs to no network of theirs.
+
+
+@pytest.fixture
+def shared(app, session, sides, password_hash):
+    """N with A and B as members, B's plan shared with it, its coordinator C, and the outsider O
+    (an organisation like the others, with every kind of record)."""
+    network = Network(name="Shared network of towns")
+    session.add(network)
+    for side in (sides["A"], sides["B"]):
+        session.add(Membership(network=network, organisation_id=side.organisation_id))
+    plan = session.get(Plan, sides["B"].ids["plan_id"][0])
+    plan.sharing = Sharing.NETWORK
+    coordinator = create_user(
+        session,
+        email="coordinator@network.test",
+        name="Network Coordinator",
+        role=Role.COORDINATOR,
+        password="",
+        network=network,
+        password_hash=password_hash,
+    )
+    session.flush()
+    _row, token = create_token(session, coordinator, "coordinator token")
+    session.commit()
+    outsider = build_side(session, "Oscar", Path(app.config["REPORTS_DIR"]), password_hash)
+    return {"network": network.id, "coordinator": coordinator.email, "token": token, "outsider": outsider}
+
+
+def network_reads(network_id: int, plan_id: int) -> list[str]:
+    """The read-only pages that show network N and B's plan shared with it."""
+    return [
+        f"/networks/{network_id}?year={YEAR}",
+        f"/networks/{network_id}/plans/{plan_id}?year={YEAR}",
+        f"/networks/{network_id}/charts/status-by-region.svg?year={YEAR}",
+        f"/api/v1/networks/{network_id}/rollup?year={YEAR}",
+    ]
+
+
+# What sharing never shows: B's people, their hour entries, drafts, tokens and security log.
+NEVER_SHARED = ("entry", "draft", "token", "admin", "editor", "viewer", "admin email", "editor email")
+
+
+def test_sharing_opens_no_route_of_an_organisations_records_to_another_member(app, session, sides, shared):
+    """A and B in one network, B's plan shared: every route with B's ids is still 404 to A and
+    changes nothing; only the network's read-only pages show B's plan, without its people."""
+    failures, _caught = probe(app, session, sides["A"], sides["B"])
+    assert not failures, "\n".join(failures)
+    client = signed_in(app, sides["A"].admin)
+    other = sides["B"]
+    for address in network_reads(shared["network"], other.ids["plan_id"][0]):
+        response = client.get(address)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200, address
+        assert not [other.names[key] for key in NEVER_SHARED if other.names[key] in page], address
+    assert other.names["plan"] in client.get(
+        network_reads(shared["network"], other.ids["plan_id"][0])[1]
+    ).get_data(as_text=True)
+
+
+def test_a_coordinator_reads_what_is_shared_and_changes_nothing(app, session, sides, shared):
+    """C, on every route with B's ids, whatever the method, signed in or with a token: refused
+    (403: no organisation's pages) or absent (404), and B's rows stay as they were. C reads N's
+    pages, B's shared plan among them, and none of B's people, entries, drafts or tokens."""
+    other = sides["B"]
+    session_client, token_client = signed_in(app, shared["coordinator"]), app.test_client()
+    before = snapshot(session, other)
+    failures = []
+    for rule, method in routes_with_records(app):
+        for values in foreign_values(rule, other, other):
+            for use_token in [False, True] if is_api(rule) else [False]:
+                body = filled(session, rule, values, other) if method == "POST" else None
+                payload = {"json": body} if is_api(rule) and body is not None else {"data": body}
+                headers = bearer(shared["token"]) if use_token else {}
+                client = token_client if use_token else session_client
+                address = url(rule, values)
+                with client.open(address, method=method, headers=headers, **payload) as response:
+                    status = response.status_code
+                    page = response.get_data(as_text=True)
+                allowed_read = (
+                    method == "GET"
+                    and rule.endpoint.startswith("networks.")
+                    and values.get("network_id") == shared["network"]
+                )
+                if status not in (403, 404) and not allowed_read:
+                    failures.append(f"{method} {address}: {status}")
+                if leaked := [other.names[key] for key in NEVER_SHARED if other.names[key] in page]:
+                    failures.append(f"{method} {address} shows {leaked}")
+    assert not failures, "\n".join(failures)
+    assert snapshot(session, other) == before
+    for address in network_reads(shared["network"], other.ids["plan_id"][0]):
+        for client, headers in ((session_client, {}), (token_client, bearer(shared["token"]))):
+            response = client.get(address, headers=headers)
+            if address.startswith("/api/") or not headers:
+                assert response.status_code == 200, address
+                page = response.get_data(as_text=True)
+                assert not [other.names[key] for key in NEVER_SHARED if other.names[key] in page]
+    # A's plan is private: absent to C even under N.
+    assert (
+        session_client.get(f"/networks/{shared['network']}/plans/{sides['A'].ids['plan_id'][0]}").status_code
+        == 404
+    )
+
+
+def test_an_outsider_gets_404_from_the_network_and_changes_nothing(app, session, sides, shared):
+    """O belongs to no network of A and B: N's pages and B's shared plan are 404 to O, and every
+    route with B's ids is 404 and changes nothing, as for any other organisation."""
+    outsider, other = shared["outsider"], sides["B"]
+    client = signed_in(app, outsider.admin)
+    for address in network_reads(shared["network"], other.ids["plan_id"][0]):
+        assert client.get(address).status_code == 404, address
+        assert app.test_client().get(address, headers=bearer(outsider.token)).status_code in (404, 302)
+    failures, _caught = probe(app, session, outsider, other, filled_bodies=False)
+    assert not failures, "\n".join(failures)

@@ -13,7 +13,9 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from tests.conftest import PASSWORD, make_app
-from tracker.accounts.models import SecurityEvent, SecurityEventKind, User
+from tracker.accounts.models import Network, SecurityEvent, SecurityEventKind, User
+from tracker.accounts.services import create_user
+from tracker.core.permissions import GRANTS, Role, required
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -266,16 +268,34 @@ def post_routes(app):
             yield rule
 
 
-def test_every_form_needs_its_csrf_token(csrf_app, users, session, password_hash):
-    client = csrf_app.test_client()
+def signed_in_with_csrf(app, email: str):
+    """A client signed in as ``email`` through the sign-in form, with its CSRF token."""
+    client = app.test_client()
     page = client.get("/signin").get_data(as_text=True)
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     assert (
-        client.post(
-            "/signin", data={"email": users["admin"], "password": PASSWORD, "csrf_token": token}
-        ).status_code
+        client.post("/signin", data={"email": email, "password": PASSWORD, "csrf_token": token}).status_code
         == 302
     )
+    return client
+
+
+def test_every_form_needs_its_csrf_token(csrf_app, users, session, password_hash):
+    client = signed_in_with_csrf(csrf_app, users["admin"])
+    # The forms only a network's coordinators may send are sent by one.
+    network = Network(name="CSRF network")
+    session.add(network)
+    create_user(
+        session,
+        email="coordinator@csrf.test",
+        name="Coordinator",
+        role=Role.COORDINATOR,
+        password="",
+        network=network,
+        password_hash=password_hash,
+    )
+    session.commit()
+    coordinator = signed_in_with_csrf(csrf_app, "coordinator@csrf.test")
     before = session.scalar(sa.select(sa.func.count()).select_from(SecurityEvent))
     viewer = session.scalar(sa.select(User).where(User.email == users["viewer"]))
     checked = 0
@@ -291,10 +311,14 @@ def test_every_form_needs_its_csrf_token(csrf_app, users, session, password_hash
                 "year": 2025,
                 "line_id": 1,
                 "assessment_id": 1,
+                "round_id": 1,
+                "submission_id": 1,
+                "network_id": 1,
             },
             append_unknown=False,
         )[1]
-        response = client.post(url, data={"active": "0", "role": "admin", "version": viewer.version})
+        sender = client if required(csrf_app, rule.endpoint) in GRANTS[Role.ADMIN] else coordinator
+        response = sender.post(url, data={"active": "0", "role": "admin", "version": viewer.version})
         assert response.status_code == 400, url
         assert b"The form has expired" in response.data
         checked += 1

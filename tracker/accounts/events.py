@@ -24,16 +24,20 @@ def record_event(
     client: str = "",
     path: str = "",
     detail: str = "",
+    organisation_id: int | None = None,
 ) -> SecurityEvent:
     """Add a security event to ``session`` (the caller commits) and write it to the log.
 
     ``user`` is the account it is about; ``actor`` whoever was signed in and did it, when not
-    the same person (an admin deactivating someone)."""
+    the same person (an admin deactivating someone). ``organisation_id`` files an event that
+    concerns an organisation rather than one account (a plan's sharing) in its log."""
     event = SecurityEvent(
         kind=kind,
         user_id=user.id if user else None,
         actor_id=actor.id if actor else None,
-        organisation_id=user.organisation_id if user else None,
+        organisation_id=organisation_id
+        if organisation_id is not None
+        else (user.organisation_id if user else None),
         email=(user.email if user else email)[:254],
         client=client[:64],
         path=path[:300],

@@ -9,15 +9,26 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from tracker.core.db import Base, Timestamped, UTCDateTime, Versioned, enum_column, utcnow
+from tracker.core.extensions import db
 from tracker.core.permissions import Role
 
 if TYPE_CHECKING:
     from tracker.plans.models import Plan
 
-__all__ = ["ApiToken", "Organisation", "Region", "Role", "SecurityEvent", "SecurityEventKind", "User"]
+__all__ = [
+    "ApiToken",
+    "Membership",
+    "Network",
+    "Organisation",
+    "Region",
+    "Role",
+    "SecurityEvent",
+    "SecurityEventKind",
+    "User",
+]
 
 
 class Region(enum.StrEnum):
@@ -43,6 +54,7 @@ class Organisation(Versioned, Timestamped, Base):
 
     plans: Mapped[list[Plan]] = relationship(back_populates="organisation")
     users: Mapped[list[User]] = relationship(back_populates="organisation")
+    memberships: Mapped[list[Membership]] = relationship(back_populates="organisation")
 
     @classmethod
     def in_scope(cls, scope) -> sa.ColumnElement[bool]:
@@ -58,18 +70,79 @@ class Organisation(Versioned, Timestamped, Base):
         return f"<Organisation {self.name!r}>"
 
 
+class Network(Versioned, Timestamped, Base):
+    """Organisations that work together (UCLG's CIB working group, ICLD's municipalities).
+
+    Its members stay in charge of their records: the network reads only the plans each member
+    shares with it (``Plan.sharing``), through its coordinators and the other members' people.
+    """
+
+    __tablename__ = "network"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="network")
+    coordinators: Mapped[list[User]] = relationship(back_populates="network")
+
+    @classmethod
+    def in_scope(cls, scope) -> sa.ColumnElement[bool]:
+        """Networks ``scope`` reaches: those one coordinates or one's organisation belongs to."""
+        return scope.networks(cls.id)
+
+    @staticmethod
+    def history_organisation_id(network: Network) -> None:
+        """A network belongs to no one organisation."""
+        return None
+
+    def __repr__(self) -> str:
+        return f"<Network {self.name!r}>"
+
+
+class Membership(Timestamped, Base):
+    """An organisation belongs to a network (and may belong to several)."""
+
+    __tablename__ = "membership"
+    __table_args__ = (sa.UniqueConstraint("network_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(sa.ForeignKey("network.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+
+    network: Mapped[Network] = relationship(back_populates="memberships")
+    organisation: Mapped[Organisation] = relationship(back_populates="memberships")
+
+    @classmethod
+    def in_scope(cls, scope) -> sa.ColumnElement[bool]:
+        """Memberships of the networks ``scope`` reaches."""
+        return scope.networks(cls.network_id)
+
+
 def new_session_nonce() -> str:
     """A fresh random value; changing it ends every session signed with the old one."""
     return secrets.token_urlsafe(24)
 
 
 class User(UserMixin, Versioned, Timestamped, Base):
-    """A member of one organisation."""
+    """A person of one organisation (admin, editor, viewer) or of one network (coordinator).
+
+    Exactly one of ``organisation_id`` and ``network_id`` is set, and it is the network exactly
+    when the role is ``coordinator``: a coordinator's row names no organisation, so nothing that
+    reaches an organisation's records through its people ever reaches a coordinator.
+    """
 
     __tablename__ = "user_account"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(role = 'coordinator' AND network_id IS NOT NULL AND organisation_id IS NULL)"
+            " OR (role <> 'coordinator' AND network_id IS NULL AND organisation_id IS NOT NULL)",
+            name="home",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    network_id: Mapped[int | None] = mapped_column(sa.ForeignKey("network.id"), index=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
@@ -82,13 +155,30 @@ class User(UserMixin, Versioned, Timestamped, Base):
     totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
-    organisation: Mapped[Organisation] = relationship(back_populates="users")
+    organisation: Mapped[Organisation | None] = relationship(back_populates="users")
+    network: Mapped[Network | None] = relationship(back_populates="coordinators")
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
     @classmethod
     def in_scope(cls, scope) -> sa.ColumnElement[bool]:
         """People of the organisations ``scope`` reaches."""
         return scope.organisations(cls.organisation_id)
+
+    @property
+    def network_ids(self) -> frozenset[int]:
+        """The networks this person reads shared plans of: the one a coordinator coordinates, or
+        every network of the person's organisation."""
+        if self.network_id is not None:
+            return frozenset({self.network_id})
+        if self.organisation_id is None:
+            return frozenset()
+        # Read by id, not through relationships: the signed-in user may belong to no session.
+        session = object_session(self) or db.session
+        return frozenset(
+            session.scalars(
+                sa.select(Membership.network_id).where(Membership.organisation_id == self.organisation_id)
+            )
+        )
 
     @property
     def is_active(self) -> bool:  # Flask-Login asks this
@@ -149,6 +239,8 @@ class SecurityEventKind(enum.StrEnum):
     CONFIRMED = "confirmed"
     REPORT_MADE_PUBLIC = "report_public"
     REPORT_MADE_PRIVATE = "report_private"
+    # A plan's sharing changed (private, network or public); the detail says from what to what.
+    PLAN_SHARING_CHANGED = "plan_sharing"
 
 
 class SecurityEvent(Base):

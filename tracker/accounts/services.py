@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from tracker.accounts.models import ApiToken, Organisation, User, new_session_nonce
+from tracker.accounts.models import ApiToken, Network, Organisation, User, new_session_nonce
 from tracker.core.db import utcnow
 from tracker.core.permissions import Role
 from tracker.core.scope import Scope, scoped
@@ -118,10 +118,14 @@ def create_user(
     name: str,
     role: Role | str,
     password: str,
-    organisation: Organisation,
+    organisation: Organisation | None = None,
+    network: Network | None = None,
     password_hash: str | None = None,
 ) -> User:
-    """Add a user; the caller commits. ``password_hash`` skips hashing when already known."""
+    """Add a user; the caller commits. ``password_hash`` skips hashing when already known.
+
+    A coordinator belongs to ``network`` and no organisation; everyone else to ``organisation``
+    and no network."""
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
         raise AccountError("email", "is not an email address")
@@ -130,7 +134,15 @@ def create_user(
     try:
         role = Role(role)
     except ValueError:
-        raise AccountError("role", "must be one of admin, editor, viewer") from None
+        raise AccountError("role", "must be one of admin, editor, viewer, coordinator") from None
+    if role.of_network and network is None:
+        raise AccountError("network", "is required for a coordinator: name the network they coordinate")
+    if role.of_network and organisation is not None:
+        raise AccountError("organisation", "must be empty for a coordinator, who belongs to a network")
+    if not role.of_network and organisation is None:
+        raise AccountError("organisation", f"is required for the role {role.value}")
+    if not role.of_network and network is not None:
+        raise AccountError("network", "is only for coordinators; add the organisation to the network instead")
     if session.scalar(sa.select(User.id).where(User.email == email)) is not None:
         raise AccountError("email", f"{email} already has an account")
     if password_hash is None:
@@ -142,6 +154,7 @@ def create_user(
         role=role,
         password_hash=password_hash,
         organisation=organisation,
+        network=network,
     )
     session.add(user)
     return user
@@ -235,6 +248,10 @@ def change_role(session: Session, user: User, role: Role | str) -> None:
         role = Role(role)
     except ValueError:
         raise AccountError("role", "must be one of admin, editor, viewer") from None
+    if role.of_network or user.role.of_network:
+        raise AccountError(
+            "role", "a coordinator belongs to a network: no organisation role is theirs, nor theirs another's"
+        )
     if role is not Role.ADMIN:
         _keep_an_admin(session, user)
     user.role = role

@@ -338,7 +338,7 @@ def setup():
 
 
 @bp.route("/account/two-step", methods=["GET", "POST"])
-@requires(Need.READ)
+@requires(Need.ACCOUNT)
 def two_step():
     """Turn on two-step sign-in for one's own account (it is on for good once required)."""
     user = current_user._get_current_object()
@@ -359,7 +359,7 @@ def two_step():
 
 
 @bp.route("/account/confirm", methods=["GET", "POST"])
-@requires(Need.READ)
+@requires(Need.ACCOUNT)
 @failure_limits(_pending_key, "signin-code")
 def confirm():
     """Enter the password (and code) again before a sensitive change."""
@@ -386,7 +386,7 @@ def confirm():
 
 
 @bp.route("/signout", methods=["POST"])
-@requires(Need.READ)
+@requires(Need.ACCOUNT)
 def signout():
     """Sign out: the session ends on the server too, so a copied cookie stops working."""
     user = current_user._get_current_object()
@@ -400,7 +400,7 @@ def signout():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-@requires(Need.READ)
+@requires(Need.ACCOUNT)
 def change_password():
     """Change one's own password; every other session of this person ends."""
     form = PasswordForm()
@@ -429,7 +429,7 @@ def change_password():
 
 
 @bp.post("/account/sessions/end")
-@requires(Need.READ)
+@requires(Need.ACCOUNT)
 def end_other_sessions():
     """End every other session of one's own (a forgotten computer): password first."""
     user = current_user._get_current_object()

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
 
+from tracker.accounts.models import Network
 from tracker.core import validation
 from tracker.core.cache import cached_bytes, plan_key
 from tracker.core.clock import today
@@ -18,12 +20,15 @@ from tracker.core.extensions import db
 from tracker.core.forms import json_body
 from tracker.core.idempotency import committed
 from tracker.core.permissions import Need, requires
-from tracker.core.scope import current_scope
+from tracker.core.scope import current_scope, get_or_404, scoped
 from tracker.core.validation import Errors, Invalid
 from tracker.dashboard.figures import data_version
 from tracker.hours.models import TimeEntry
 from tracker.hours.rollup import ZERO, HourRollup, hour_rollup
 from tracker.hours.services import log_hours
+from tracker.networks.loaders import requested_year as network_year
+from tracker.networks.rollup import network_rollup as rollup_network
+from tracker.networks.rollup import rollup_json as network_rollup_json
 from tracker.plans import rules
 from tracker.plans.editing import change_status
 from tracker.plans.history import action_history
@@ -166,6 +171,29 @@ def plan_hours(plan_id: int):
     plan = plan_or_404(plan_id)
     year = requested_year(plan, request.args.get("year"))
     return jsonify(rollup_json(hour_rollup(db.session, plan, year)))
+
+
+@bp.get("/networks")
+@requires(Need.NETWORK)
+def networks():
+    """The networks the caller coordinates or whose member organisation they belong to."""
+    scope = current_scope()
+    found = db.session.scalars(scoped(sa.select(Network), Network, scope).order_by(Network.name)).all()
+    return jsonify(
+        [
+            {"id": network.id, "name": network.name, "coordinator": scope.coordinates(network.id)}
+            for network in found
+        ]
+    )
+
+
+@bp.get("/networks/<int:network_id>/rollup")
+@requires(Need.NETWORK)
+def network_rollup(network_id: int):
+    """A network's roll-up of one year (``?year=``, default this year), by region and member."""
+    network = get_or_404(db.session, Network, network_id)
+    year = network_year(request.args.get("year"))
+    return jsonify(network_rollup_json(rollup_network(db.session, network, year, today())))
 
 
 @bp.errorhandler(Invalid)

@@ -22,10 +22,10 @@ from decimal import Decimal
 import click
 import openpyxl
 import sqlalchemy as sa
-from flask import Flask, render_template_string
+from flask import Flask, g, render_template_string
 from werkzeug.security import generate_password_hash
 
-from tracker.accounts.models import Organisation, Region, User
+from tracker.accounts.models import Membership, Network, Organisation, Region, User
 from tracker.core import cache
 from tracker.core.database import counting_statements
 from tracker.core.extensions import db
@@ -42,6 +42,7 @@ from tracker.plans.models import (
     Pillar,
     Plan,
     PlannedHours,
+    Sharing,
     Status,
     StatusChange,
 )
@@ -70,12 +71,14 @@ def build(
     changes: int,
     last_year: int,
     seed: int = 2025,
+    org_name: str = "Benchmark organisation",
+    region: Region = Region.NORTH_AMERICA_AND_EUROPE,
+    sharing: Sharing = Sharing.PRIVATE,
 ) -> int:
     """Insert one synthetic plan with Core bulk inserts; its id."""
     rng = random.Random(seed)
     now = datetime.now(UTC)
     first_year = last_year - years + 1
-    org_name = "Benchmark organisation"
     org_id = connection.scalar(sa.select(Organisation.id).where(Organisation.name == org_name))
     if org_id is None:
         org_id = connection.execute(
@@ -83,7 +86,7 @@ def build(
             .values(
                 name=org_name,
                 country="Sweden",
-                region=Region.NORTH_AMERICA_AND_EUROPE,
+                region=region,
                 version=1,
                 created_at=now,
             )
@@ -97,6 +100,7 @@ def build(
             title=title,
             start_year=first_year,
             end_year=last_year,
+            sharing=sharing,
             version=1,
             created_at=now,
         )
@@ -346,7 +350,120 @@ def floor_app(engine) -> Flask:
     return bare
 
 
-def run(actions, pillars, years, entries, people, changes, runs, database_url, as_json):
+def build_network(connection, *, organisations: int, actions: int, entries: int, last_year: int) -> dict:
+    """A network of ``organisations`` members spread over the six regions, each sharing one plan
+    of ``actions`` actions and ``entries`` time entries; and a second network of its first
+    tenth (at least one), to count the statements of a small network against a large one. The
+    ids of both networks and the coordinator's email."""
+    now = datetime.now(UTC)
+    stamp = time.time_ns()
+    regions = list(Region)
+    plan_ids = []
+    for n in range(organisations):
+        plan_ids.append(
+            build(
+                connection,
+                title=f"Shared plan {n + 1}",
+                actions=actions,
+                pillars=5,
+                years=4,
+                entries=entries,
+                people=5,
+                changes=50,
+                last_year=last_year,
+                seed=n,
+                org_name=f"Member {n + 1} of network {stamp}",
+                region=regions[n % len(regions)],
+                sharing=Sharing.NETWORK,
+            )
+        )
+    org_ids = list(
+        connection.scalars(sa.select(Plan.organisation_id).where(Plan.id.in_(plan_ids)).order_by(Plan.id))
+    )
+    networks = {}
+    for key, members in (("large", org_ids), ("small", org_ids[: max(1, len(org_ids) // 10)])):
+        network_id = connection.execute(
+            sa.insert(Network)
+            .values(name=f"Benchmark network {key} {stamp}", version=1, created_at=now)
+            .returning(Network.id)
+        ).scalar_one()
+        connection.execute(
+            sa.insert(Membership),
+            [{"network_id": network_id, "organisation_id": org, "created_at": now} for org in members],
+        )
+        networks[key] = (network_id, len(members))
+    email = f"coordinator.{stamp}@bench.example"
+    connection.execute(
+        sa.insert(User).values(
+            network_id=networks["large"][0],
+            email=email,
+            name="Bench coordinator",
+            role=Role.COORDINATOR,
+            password_hash=generate_password_hash(BENCH_PASSWORD),
+            active=True,
+            session_nonce=os.urandom(12).hex(),
+            version=1,
+            created_at=now,
+        )
+    )
+    return {"networks": networks, "email": email}
+
+
+def measure_network(app, engine, built: dict, year: int, runs: int, floor_ms: float) -> dict:
+    """The network view's timings (cold: the cache emptied before each request; warm), and its
+    statements for the small and the large network (the coordinator is shown both)."""
+
+    def fresh() -> None:
+        # The benchmark's requests share its one app context: forget the person it remembers.
+        g.pop("_login_user", None)
+        db.session.expire_all()
+
+    fresh()
+    client = app.test_client()
+    client.post("/signin", data={"email": built["email"], "password": BENCH_PASSWORD})
+    fresh()
+    (large, members), (small, few) = built["networks"]["large"], built["networks"]["small"]
+    url = f"/networks/{large}?year={year}"
+    results = {"network_organisations": members, "network_small_organisations": few}
+    results["network_cold_ms"] = median_ms(timed(client, url, 5, before=cache.clear))
+    timed(client, url, 3)
+    warm = timed(client, url, runs)
+    results["network_warm_ms"] = median_ms(warm)
+    results["network_warm_p95_ms"] = p95_ms(warm)
+    results["network_floor_ratio"] = round(results["network_warm_ms"] / floor_ms, 2)
+    # The app's own floor: its lightest signed-in page (the list of one's networks), which pays
+    # what every page pays (session, sign-in, headers, the layout) and reads no figure.
+    timed(client, "/networks", 3)
+    results["app_floor_ms"] = median_ms(timed(client, "/networks", runs))
+    results["network_app_floor_ratio"] = round(results["network_warm_ms"] / results["app_floor_ms"], 2)
+    # The coordinator is moved to the small network and back: the same person, counted on both.
+    for key, network_id in (("network_sql_statements_small", small), ("network_sql_statements_large", large)):
+        db.session.execute(sa.update(User).where(User.email == built["email"]).values(network_id=network_id))
+        db.session.commit()
+        fresh()
+        cache.clear()
+        with counting_statements(engine) as seen:
+            response = client.get(f"/networks/{network_id}?year={year}")
+        if response.status_code != 200:
+            raise click.ClickException(f"/networks/{network_id} answered {response.status_code}")
+        results[key] = len(seen)
+    return results
+
+
+def run(
+    actions,
+    pillars,
+    years,
+    entries,
+    people,
+    changes,
+    runs,
+    database_url,
+    as_json,
+    network_organisations=200,
+    network_actions=50,
+    network_entries=5000,
+):
     """Build a synthetic plan and print the dashboard's and the API's timings."""
     from tracker import create_app
 
@@ -448,6 +565,23 @@ def run(actions, pillars, years, entries, people, changes, runs, database_url, a
         results["api_hours_ms"] = median_ms(timed(client, f"/api/v1/plans/{large}/hours?year={year}", runs))
         results.update(measure_export(db.session, db.session.get(Plan, large)))
         db.session.remove()
+        if network_organisations:
+            click.echo(f"Building a network of {network_organisations} organisations ...", err=True)
+            started = time.perf_counter()
+            with engine.begin() as connection:
+                built = build_network(
+                    connection,
+                    organisations=network_organisations,
+                    actions=network_actions,
+                    entries=network_entries,
+                    last_year=last_year,
+                )
+            if engine.dialect.name == "postgresql":
+                with engine.begin() as connection:
+                    connection.exec_driver_sql("ANALYZE")
+            results["network_build_s"] = round(time.perf_counter() - started, 1)
+            results.update(measure_network(app, engine, built, year, runs, results["floor_ms"]))
+            db.session.remove()
         if not keep:
             engine.dispose()
 

@@ -14,25 +14,30 @@ from sqlalchemy.exc import OperationalError
 
 from tracker.accounts.events import record_event
 from tracker.accounts.models import ApiToken, SecurityEventKind, User
+from tracker.accounts.networks import add_member, create_network, create_organisation, find_network
 from tracker.accounts.services import (
     AccountError,
     create_token,
     create_user,
     find_organisation,
+    hash_password,
     revoke_token,
     tokens_of,
 )
 from tracker.assessments.models import Assessment
 from tracker.assessments.report import report_data
-from tracker.cli.seeding import DEMO_PASSWORD, ICLEI_SEED, SeedError, load_demo, load_plan
+from tracker.cli.seeding import DEMO_PASSWORD, ICLEI_SEED, SeedError, load_demo, load_demo_network, load_plan
 from tracker.core import validation
 from tracker.core.clock import today
 from tracker.core.concurrency import Conflict
 from tracker.core.database import describe_url
 from tracker.core.extensions import db
+from tracker.core.permissions import Role
 from tracker.core.scope import Scope
+from tracker.core.validation import Invalid
 from tracker.history.recording import set_actor
-from tracker.plans.models import Plan
+from tracker.plans.models import Plan, Sharing
+from tracker.plans.sharing import set_sharing
 from tracker.workbooks import EXPORTS
 from tracker.workbooks.assessment_workbook import build_assessment_workbook
 from tracker.workbooks.importing import apply_import, read_plan_workbook
@@ -44,6 +49,9 @@ token_cli = AppGroup("token", help="Manage API tokens.")
 export_cli = AppGroup("export", help="Export a plan.")
 import_cli = AppGroup("import", help="Import a plan workbook.")
 report_cli = AppGroup("report", help="Write report workbooks.")
+network_cli = AppGroup("network", help="Manage networks and their members.")
+organisation_cli = AppGroup("organisation", help="Manage organisations.")
+plan_cli = AppGroup("plan", help="Manage plans.")
 
 
 def needs_database(command):
@@ -102,31 +110,145 @@ def seed_demo() -> None:
 
     password = os.environ.get("TRACKER_DEMO_PASSWORD") or DEMO_PASSWORD
     accounts = load_demo(db.session, result.plan, today(), password)
+    accounts += load_demo_network(db.session, result.plan, today(), hash_password(password))
     db.session.commit()
     click.echo(f"Demo accounts (password for each: {password}):")
     for email, role in accounts:
-        click.echo(f"  {role:<7} {email}")
+        click.echo(f"  {role:<11} {email}")
 
 
 @user_cli.command("create")
 @click.argument("email")
 @click.option("--name", required=True, help="The person's name as others see it.")
-@click.option("--role", required=True, type=click.Choice(["admin", "editor", "viewer"]))
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
 @click.option("--organisation", default=None, help="Needed when the instance holds several.")
+@click.option("--network", default=None, help="The network a coordinator coordinates (coordinators only).")
 @needs_database
-def user_create(email: str, name: str, role: str, organisation: str | None) -> None:
-    """Create a user. The password comes from TRACKER_PASSWORD, or from a prompt."""
+def user_create(email: str, name: str, role: str, organisation: str | None, network: str | None) -> None:
+    """Create a user. The password comes from TRACKER_PASSWORD, or from a prompt.
+
+    A coordinator belongs to a network (--network) and to no organisation."""
+    coordinator = Role(role).of_network
+    try:
+        # Checked before the password is asked for: a missing network is a mistake to say at once.
+        if coordinator and not (network or "").strip():
+            raise AccountError("network", "is required for a coordinator: name the network they coordinate")
+        home = (
+            find_network(db.session, network) if coordinator else find_organisation(db.session, organisation)
+        )
+        if coordinator and organisation:
+            raise AccountError(
+                "organisation", "must not be given for a coordinator, who belongs to a network"
+            )
+        if not coordinator and network:
+            raise AccountError("network", "is only for coordinators; use 'network add' for an organisation")
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
     password = os.environ.get("TRACKER_PASSWORD")
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        org = find_organisation(db.session, organisation)
-        user = create_user(db.session, email=email, name=name, role=role, password=password, organisation=org)
+        user = create_user(
+            db.session,
+            email=email,
+            name=name,
+            role=role,
+            password=password,
+            organisation=None if coordinator else home,
+            network=home if coordinator else None,
+        )
         db.session.commit()
     except AccountError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
-    click.echo(f"Created {user.role.value} {user.email} in {org.name}.")
+    click.echo(f"Created {user.role.value} {user.email} in {home.name}.")
+
+
+@network_cli.command("create")
+@click.argument("name")
+@needs_database
+def network_create(name: str) -> None:
+    """Create a network (members are added with 'network add' or 'organisation create --network')."""
+    try:
+        network = create_network(db.session, name)
+        db.session.commit()
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created network {network.name} (id {network.id}).")
+
+
+@network_cli.command("add")
+@click.argument("network")
+@click.argument("organisation")
+@needs_database
+def network_add(network: str, organisation: str) -> None:
+    """Make ORGANISATION a member of NETWORK (an organisation may belong to several)."""
+    try:
+        found = find_network(db.session, network)
+        member = find_organisation(db.session, organisation)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    if not add_member(db.session, found, member):
+        click.echo(f"{member.name} already belongs to {found.name}.")
+        return
+    db.session.commit()
+    click.echo(f"Added {member.name} to {found.name}.")
+
+
+@organisation_cli.command("create")
+@click.argument("name")
+@click.option("--country", required=True, help="The organisation's country.")
+@click.option("--region", required=True, help="One of the six global regions, e.g. 'Latin America'.")
+@click.option("--network", default=None, help="A network it joins at once.")
+@needs_database
+def organisation_create(name: str, country: str, region: str, network: str | None) -> None:
+    """Create an organisation in its country and global region."""
+    try:
+        found = find_network(db.session, network) if network else None
+        organisation = create_organisation(db.session, name, country=country, region=region, network=found)
+        db.session.commit()
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    joined = f", a member of {found.name}" if found else ""
+    click.echo(
+        f"Created organisation {organisation.name} (id {organisation.id}) in {organisation.country}, "
+        f"{organisation.region.value}{joined}."
+    )
+
+
+@plan_cli.command("share")
+@click.argument("plan_id", type=int)
+@click.argument("sharing", type=click.Choice([sharing.value for sharing in Sharing]))
+@click.option(
+    "--organisation",
+    default=None,
+    help="The organisation you act for; the plan must be one of its own.",
+)
+@needs_database
+def plan_share(plan_id: int, sharing: str, organisation: str | None) -> None:
+    """Share a plan: private (its organisation only), network (its networks) or public (a link)."""
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        raise click.ClickException(f"plan: there is no plan {plan_id}")
+    try:
+        owner = find_organisation(db.session, organisation) if organisation else None
+        changed = set_sharing(db.session, plan, sharing, organisation=owner, path="flask plan share")
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    except Invalid as error:
+        db.session.rollback()
+        raise click.ClickException("; ".join(f"{k}: {v}" for k, v in error.errors.items())) from None
+    if not changed:
+        click.echo(f"Plan {plan.id} ({plan.title}) is already {plan.sharing.value}.")
+        return
+    db.session.commit()
+    click.echo(f"Plan {plan.id} ({plan.title}) is now {plan.sharing.value}.")
+    if plan.public_token:
+        click.echo(f"Its public page: /public/plans/{plan.public_token}")
 
 
 @token_cli.command("create")
@@ -296,6 +418,16 @@ def report_biennial(plan_id: int, start, end, path: Path) -> None:
 @click.option("--runs", default=30, show_default=True, help="Requests per warm measurement.")
 @click.option("--database-url", default=None, help="Build into this database and keep it.")
 @click.option("--json", "as_json", is_flag=True, help="End with one line of JSON.")
+@click.option(
+    "--network-organisations",
+    default=200,
+    show_default=True,
+    help="Members of the network case, over six regions (0: no network case).",
+)
+@click.option(
+    "--network-actions", default=50, show_default=True, help="Actions of each member's shared plan."
+)
+@click.option("--network-entries", default=5000, show_default=True, help="Time entries of each shared plan.")
 def bench_command(**options) -> None:
     """Build a synthetic plan and print the dashboard's and the API's timings."""
     # Imported here, so that the served app never loads the benchmark.
@@ -363,3 +495,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(export_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(report_cli)
+    app.cli.add_command(network_cli)
+    app.cli.add_command(organisation_cli)
+    app.cli.add_command(plan_cli)

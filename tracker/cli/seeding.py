@@ -17,7 +17,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from tracker.accounts.models import Organisation, Region, User
+from tracker.accounts.models import Network, Organisation, Region, User
+from tracker.accounts.networks import add_member, create_network, create_organisation
 from tracker.accounts.services import create_user, hash_password, normalise_email
 from tracker.assessments.report import (
     AssessmentTexts,
@@ -41,8 +42,10 @@ from tracker.plans.models import (
     Pillar,
     Plan,
     PlannedHours,
+    Sharing,
     Status,
 )
+from tracker.plans.sharing import set_sharing
 
 SEED_DIR = resource_dir("seed")
 ICLEI_SEED = SEED_DIR / "iclei.toml"
@@ -504,3 +507,124 @@ def _demo_activity(session: Session, plan: Plan, users: list[User], today: date)
         session.flush()
     set_clock(session, None)
     set_actor(session, None)
+
+
+DEMO_NETWORK = "UCLG CIB Working Group (demo)"
+DEMO_COORDINATOR = ("coordinator@example.org", "Carmen Ortega", Role.COORDINATOR)
+# Three LGAs in three regions; the last shares nothing, and its admin can try sharing.
+DEMO_LGAS = [
+    ("Asociación de Municipios del Valle (demo)", "Chile", Region.LATIN_AMERICA, Sharing.NETWORK),
+    (
+        "Association of Local Authorities of the Lakes (demo)",
+        "Kenya",
+        Region.EAST_AND_SOUTHERN_AFRICA,
+        Sharing.NETWORK,
+    ),
+    ("League of Coastal Cities (demo)", "Philippines", Region.ASIA_PACIFIC, Sharing.PRIVATE),
+]
+DEMO_LGA_ADMIN = ("lga-admin@example.org", "Lea Santos")
+DEMO_LGA_ACTIONS = [
+    ("1.1", "Appoint a gender focal point", Status.COMPLETED, 10),
+    ("1.2", "Adopt a gender equality policy", Status.ONGOING, 20),
+    ("2.1", "Collect staff data by gender", Status.ONGOING, 15),
+    ("2.2", "Train the leadership on gender budgeting", Status.UPCOMING, 25),
+]
+
+
+def load_demo_network(
+    session: Session, iclei: Plan, today: date, password_hash: str
+) -> list[tuple[str, str]]:
+    """A demo network: ICLEI and three LGAs in three regions (one sharing nothing), each LGA
+    with a small plan, a coordinator, and an admin of the LGA that shares nothing. Idempotent;
+    the caller commits. The accounts, as (email, role)."""
+    network = session.scalar(sa.select(Network).where(Network.name == DEMO_NETWORK))
+    first_run = network is None
+    if first_run:
+        network = create_network(session, DEMO_NETWORK)
+        add_member(session, network, iclei.organisation)
+        session.flush()
+        set_sharing(session, iclei, Sharing.NETWORK, organisation=iclei.organisation, path="flask seed demo")
+    accounts = []
+    email, name, role = DEMO_COORDINATOR
+    coordinator = session.scalar(sa.select(User).where(User.email == email))
+    if coordinator is None:
+        coordinator = create_user(
+            session,
+            email=email,
+            name=name,
+            role=role,
+            password="",
+            network=network,
+            password_hash=password_hash,
+        )
+    coordinator.password_hash, coordinator.active = password_hash, True
+    accounts.append((email, role.value))
+    year = today.year
+    for n, (org_name, country, region, sharing) in enumerate(DEMO_LGAS):
+        organisation = session.scalar(sa.select(Organisation).where(Organisation.name == org_name))
+        if organisation is None:
+            organisation = create_organisation(
+                session, org_name, country=country, region=region, network=network
+            )
+            session.flush()
+            _demo_lga_plan(session, organisation, year, sharing, seed=n)
+        if sharing is Sharing.PRIVATE:
+            email, name = DEMO_LGA_ADMIN
+            admin = session.scalar(sa.select(User).where(User.email == email))
+            if admin is None:
+                admin = create_user(
+                    session,
+                    email=email,
+                    name=name,
+                    role=Role.ADMIN,
+                    password="",
+                    organisation=organisation,
+                    password_hash=password_hash,
+                )
+            admin.password_hash, admin.active = password_hash, True
+            accounts.append((email, f"admin of {org_name}"))
+    session.flush()
+    return accounts
+
+
+def _demo_lga_plan(
+    session: Session, organisation: Organisation, year: int, sharing: Sharing, seed: int
+) -> None:
+    """A small plan of an LGA for the years around ``year``, with budgets and allocations."""
+    rng = random.Random(seed)
+    plan = Plan(
+        organisation=organisation, title="Gender Mainstreaming Plan", start_year=year - 1, end_year=year + 2
+    )
+    session.add(plan)
+    pillars = [
+        Pillar(plan=plan, position=1, name="Governance and Staff"),
+        Pillar(plan=plan, position=2, name="Internal Operations"),
+    ]
+    session.add_all(pillars)
+    session.flush()
+    for position, (code, title, status, hours) in enumerate(DEMO_LGA_ACTIONS, start=1):
+        action = Action(
+            plan_id=plan.id,
+            pillar=pillars[int(code[0]) - 1],
+            position=position,
+            code=code,
+            title=title,
+            status=status,
+            start_year=year - 1 if status is not Status.UPCOMING else year,
+            end_year=year + 1,
+            cadence=Cadence.ONCE,
+        )
+        session.add(action)
+        session.add(PlannedHours(action=action, year=year, hours=Decimal(hours + rng.choice([0, 5]))))
+    for position, kind, name, hours in (
+        (1, AllocationKind.MANAGEMENT, "Overall management", 40),
+        (2, AllocationKind.IMPLEMENTATION, "Implementation", 80 + 10 * seed),
+    ):
+        session.add(
+            AllocationLine(
+                plan=plan, year=year, position=position, kind=kind, name=name, hours=Decimal(hours)
+            )
+        )
+    session.flush()
+    if sharing is not Sharing.PRIVATE:
+        set_sharing(session, plan, sharing, organisation=organisation, path="flask seed demo")

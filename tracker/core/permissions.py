@@ -15,26 +15,44 @@ from flask_login import current_user
 
 
 class Role(enum.StrEnum):
-    """What a person may do: read (viewer), keep the plan current (editor), administer (admin)."""
+    """What a person may do: read (viewer), keep the plan current (editor), administer (admin);
+    or, belonging to a network rather than an organisation, read what its members share with it
+    (coordinator)."""
 
     ADMIN = "admin"
     EDITOR = "editor"
     VIEWER = "viewer"
+    COORDINATOR = "coordinator"
+
+    @property
+    def of_network(self) -> bool:
+        """Whether a person of this role belongs to a network (else to an organisation)."""
+        return self is Role.COORDINATOR
+
+
+# The roles of an organisation's people, in the order forms offer them.
+ORGANISATION_ROLES = (Role.ADMIN, Role.EDITOR, Role.VIEWER)
 
 
 class Need(enum.StrEnum):
     """What a route needs of the person asking."""
 
     PUBLIC = "public"  # anyone, signed in or not
-    READ = "read"  # any signed-in role: management reads everything
+    ACCOUNT = "account"  # anyone signed in, about their own account (password, two-step, sign out)
+    NETWORK = "network"  # the networks one coordinates or one's organisation belongs to
+    # a network's coordinators: new member organisations and their admins; open and close rounds
+    COORDINATE = "coordinate"
+    READ = "read"  # an organisation's people: management reads everything of it
     EDIT = "edit"  # gender group members and admins change actions, statuses, hours
     ADMIN = "admin"  # users, plans, pillars, allocations, tokens
 
 
 GRANTS: dict[Role, frozenset[Need]] = {
-    Role.VIEWER: frozenset({Need.PUBLIC, Need.READ}),
-    Role.EDITOR: frozenset({Need.PUBLIC, Need.READ, Need.EDIT}),
-    Role.ADMIN: frozenset({Need.PUBLIC, Need.READ, Need.EDIT, Need.ADMIN}),
+    Role.VIEWER: frozenset({Need.PUBLIC, Need.ACCOUNT, Need.NETWORK, Need.READ}),
+    Role.EDITOR: frozenset({Need.PUBLIC, Need.ACCOUNT, Need.NETWORK, Need.READ, Need.EDIT}),
+    Role.ADMIN: frozenset({Need.PUBLIC, Need.ACCOUNT, Need.NETWORK, Need.READ, Need.EDIT, Need.ADMIN}),
+    # Reads what members share with its network; never an organisation's own pages, never a change.
+    Role.COORDINATOR: frozenset({Need.PUBLIC, Need.ACCOUNT, Need.NETWORK, Need.COORDINATE}),
 }
 # Routes Flask registers itself.
 BUILT_IN = {"static": Need.PUBLIC}

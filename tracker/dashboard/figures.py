@@ -15,7 +15,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from tracker.hours.rollup import HourRollup, hour_rollup
+from tracker.hours.rollup import HourRollup, hour_rollups
 from tracker.plans.changes import (
     PLAN_WORK,
     ChangeFilter,
@@ -37,7 +37,7 @@ from tracker.plans.models import (
 from tracker.plans.status import status_on
 from tracker.plans.timeline import OccurrenceState
 from tracker.tracking.flags import Flag, FlagKind, flags_of, last_changed
-from tracker.tracking.lines import ActionLine, load_lines
+from tracker.tracking.lines import ActionLine, load_lines_of
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class Dashboard:
     rollup: HourRollup
     latest: list[ChangeSentence]
     data_version: int
-    since: date
+    since: date | None = None
     report: Published | None = None
     then: dict[Status, int] = field(default_factory=dict)
     then_late: int = 0
@@ -104,6 +104,17 @@ class Dashboard:
     @property
     def late(self) -> list[ActionLine]:
         return [action for action in self.actions if action.late]
+
+    @property
+    def completed_share(self) -> float | None:
+        """The share of the open actions that are completed (None when there are none)."""
+        return self.counts[Status.COMPLETED] / len(self.actions) if self.actions else None
+
+    @property
+    def used_share(self) -> float | None:
+        """The share of the year's allocated hours that are logged (None when none are allocated)."""
+        allocated = self.rollup.allocated
+        return float(self.rollup.logged / allocated) if allocated else None
 
     @property
     def due(self) -> list[tuple[ActionLine, OccurrenceState]]:
@@ -162,6 +173,11 @@ class Dashboard:
         r = self.rollup
         return HoursUsed(_("All hours"), r.allocated, r.logged, r.logged > r.allocated)
 
+    @property
+    def quiet(self) -> int:
+        """How many open actions were not updated for long (the flags' one rule)."""
+        return sum(1 for found in self.flags.values() if any(f.kind is FlagKind.STALE for f in found))
+
     def flagged(self, kind: FlagKind) -> list[tuple[ActionLine, Flag]]:
         """The actions with a flag of ``kind``, in the plan's order."""
         return [
@@ -202,35 +218,57 @@ def build_dashboard(
     """Everything the dashboard shows for ``plan`` in ``year``, late as of ``on``, compared with
     ``since`` (by default the last published report); ``version`` is the data version the
     caller read (the cache key), read here when not given."""
-    loaded = load_lines(session, plan, on, hours=False)
-    pillars, actions = loaded.pillars, loaded.open
-    rollup = hour_rollup(session, plan, year, pillars=pillars, pillar_of=loaded.pillar_of)
+    board = build_dashboards(session, [plan], year, on)[plan.id]
     chosen, report = default_since(session, plan, year, on)
     if since is not None:
         chosen, report = since, (report if report is not None and report.on == since else None)
-    recent = plan_changes(session, plan.id, ChangeFilter(types=PLAN_WORK), per_page=latest, counted=False)
-    board = Dashboard(
-        plan=plan,
-        year=year,
-        on=on,
-        pillars=pillars,
-        actions=actions,
-        rollup=rollup,
-        latest=recent.sentences,
-        data_version=data_version(session, plan) if version is None else version,
-        since=chosen,
-        report=report,
-        changes_since=count_changes(session, plan.id, ChangeFilter(since=chosen, types=PLAN_WORK)),
-    )
-    board.then, board.then_late = standing_on(session, actions, chosen)
-    changed = last_changed(session, plan)
-    board.flags = {
-        action.id: found
-        for action in actions
-        if (found := flags_of(action, rollup.action(action.id), year, on, changed.get(action.id)))
-    }
-    board.by_pillar = status_by_pillar(pillars, actions)
+    board.since, board.report = chosen, report
+    board.latest = plan_changes(
+        session, plan.id, ChangeFilter(types=PLAN_WORK), per_page=latest, counted=False
+    ).sentences
+    board.changes_since = count_changes(session, plan.id, ChangeFilter(since=chosen, types=PLAN_WORK))
+    board.then, board.then_late = standing_on(session, board.actions, chosen)
+    board.data_version = data_version(session, plan) if version is None else version
     return board
+
+
+def build_dashboards(session: Session, plans: list[Plan], year: int, on: date) -> dict[int, Dashboard]:
+    """The dashboards of several plans at once (by plan id), without their history (latest
+    changes, the comparison with an earlier date), in the same few queries however many plans:
+    a network's roll-up reads its members' figures from these, so they are the figures each
+    member's own dashboard shows."""
+    loaded = load_lines_of(session, plans, on, hours=False)
+    pillar_of = {action: pillar for lines in loaded.values() for action, pillar in lines.pillar_of.items()}
+    rollups = hour_rollups(
+        session,
+        plans,
+        year,
+        pillars={plan_id: lines.pillars for plan_id, lines in loaded.items()},
+        pillar_of=pillar_of,
+    )
+    changed = last_changed(session, plans)
+    boards = {}
+    for plan in plans:
+        lines = loaded[plan.id]
+        rollup = rollups[plan.id]
+        board = Dashboard(
+            plan=plan,
+            year=year,
+            on=on,
+            pillars=lines.pillars,
+            actions=lines.open,
+            rollup=rollup,
+            latest=[],
+            data_version=0,  # the caller's: build_dashboard reads it, a network its plans'
+        )
+        board.flags = {
+            action.id: found
+            for action in lines.open
+            if (found := flags_of(action, rollup.action(action.id), year, on, changed.get(action.id)))
+        }
+        board.by_pillar = status_by_pillar(lines.pillars, lines.open)
+        boards[plan.id] = board
+    return boards
 
 
 def standing_on(session: Session, actions: list[ActionLine], day: date) -> tuple[dict[Status, int], int]:

@@ -163,31 +163,97 @@ def hour_rollup(
     A caller that has already loaded the plan's pillars, and which pillar each action is in,
     passes them to save two queries.
     """
-    lines = [
-        LineFigures(line.name, line.kind, line.hours)
-        for line in session.scalars(
-            sa.select(AllocationLine)
-            .where(AllocationLine.plan_id == plan.id, AllocationLine.year == year)
-            .order_by(AllocationLine.position, AllocationLine.id)
-        )
-    ]
-    planned_by_action: dict[int, Decimal] = dict(
-        session.execute(
-            sa.select(PlannedHours.action_id, PlannedHours.hours)
-            .join(Action, Action.id == PlannedHours.action_id)
-            .where(Action.plan_id == plan.id, PlannedHours.year == year)
-        ).all()
-    )
+    return hour_rollups(
+        session,
+        [plan],
+        year,
+        pillars=None if pillars is None else {plan.id: pillars},
+        pillar_of=pillar_of,
+    )[plan.id]
+
+
+def hour_rollups(
+    session: Session,
+    plans: list[Plan],
+    year: int,
+    *,
+    pillars: dict[int, list[Pillar]] | None = None,
+    pillar_of: dict[int, int] | None = None,
+) -> dict[int, HourRollup]:
+    """:func:`hour_rollup` of several plans at once, by plan id, in the same few queries however
+    many plans (a network's roll-up): one definition, whether for one plan or two hundred.
+
+    ``pillars`` (by plan id) and ``pillar_of`` (action id to pillar id, any plan) save two queries.
+    """
+    plan_ids = sorted({plan.id for plan in plans})
+    lines: dict[int, list[LineFigures]] = defaultdict(list)
+    for line in session.scalars(
+        sa.select(AllocationLine)
+        .where(AllocationLine.plan_id.in_(plan_ids), AllocationLine.year == year)
+        .order_by(AllocationLine.position, AllocationLine.id)
+    ):
+        lines[line.plan_id].append(LineFigures(line.name, line.kind, line.hours))
+    planned_by_action: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for plan_id, action_id, hours in session.execute(
+        sa.select(Action.plan_id, PlannedHours.action_id, PlannedHours.hours)
+        .join(Action, Action.id == PlannedHours.action_id)
+        .where(Action.plan_id.in_(plan_ids), PlannedHours.year == year)
+    ):
+        planned_by_action[plan_id][action_id] = hours
     # Logged hours come from the maintained summaries (see tracker.domain.summary): a row per
     # action and per person, not one per entry.
-    logged_by_action: dict[int | None, Decimal] = {
-        (None if action_id == MANAGEMENT else action_id): hours
-        for action_id, hours in session.execute(
-            sa.select(ActionHours.action_id, ActionHours.hours).where(
-                ActionHours.plan_id == plan.id, ActionHours.year == year
-            )
+    logged_by_action: dict[int, dict[int | None, Decimal]] = defaultdict(dict)
+    for plan_id, action_id, hours in session.execute(
+        sa.select(ActionHours.plan_id, ActionHours.action_id, ActionHours.hours).where(
+            ActionHours.plan_id.in_(plan_ids), ActionHours.year == year
         )
+    ):
+        logged_by_action[plan_id][None if action_id == MANAGEMENT else action_id] = hours
+    if pillar_of is None:
+        pillar_of = dict(
+            session.execute(sa.select(Action.id, Action.pillar_id).where(Action.plan_id.in_(plan_ids))).all()
+        )
+    if pillars is None:
+        pillars = defaultdict(list)
+        for pillar in session.scalars(
+            sa.select(Pillar).where(Pillar.plan_id.in_(plan_ids)).order_by(Pillar.position, Pillar.id)
+        ):
+            pillars[pillar.plan_id].append(pillar)
+    person_rows = session.execute(
+        sa.select(PersonHours.plan_id, User.id, User.name, PersonHours.management, PersonHours.hours)
+        .join(User, User.id == PersonHours.user_id)
+        .where(PersonHours.plan_id.in_(plan_ids), PersonHours.year == year)
+        .order_by(User.name, User.id)
+    ).all()
+    people: dict[int, dict[int, dict]] = defaultdict(dict)
+    for plan_id, user_id, name, management, hours in person_rows:
+        person = people[plan_id].setdefault(user_id, {"name": name, True: ZERO, False: ZERO})
+        person[bool(management)] += hours
+    return {
+        plan_id: _rollup(
+            year,
+            lines[plan_id],
+            planned_by_action[plan_id],
+            logged_by_action[plan_id],
+            pillars.get(plan_id, []),
+            pillar_of,
+            people[plan_id],
+        )
+        for plan_id in plan_ids
     }
+
+
+def _rollup(
+    year: int,
+    lines: list[LineFigures],
+    planned_by_action: dict[int, Decimal],
+    logged_by_action: dict[int | None, Decimal],
+    pillars: list[Pillar],
+    pillar_of: dict[int, int],
+    people: dict[int, dict],
+) -> HourRollup:
+    """One plan's roll-up from its rows (see the module's definitions)."""
+    logged_by_action = dict(logged_by_action)
     logged_management = logged_by_action.pop(None, None) or ZERO
 
     by_action = {
@@ -198,10 +264,6 @@ def hour_rollup(
         for action_id in planned_by_action.keys() | logged_by_action.keys()
     }
 
-    if pillar_of is None:
-        pillar_of = dict(
-            session.execute(sa.select(Action.id, Action.pillar_id).where(Action.plan_id == plan.id)).all()
-        )
     pillar_planned: dict[int, Decimal] = defaultdict(lambda: ZERO)
     pillar_logged: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for action_id, figures in by_action.items():
@@ -215,25 +277,8 @@ def hour_rollup(
             position=pillar.position,
             name=pillar.name,
         )
-        for pillar in (
-            pillars
-            if pillars is not None
-            else session.scalars(
-                sa.select(Pillar).where(Pillar.plan_id == plan.id).order_by(Pillar.position, Pillar.id)
-            )
-        )
+        for pillar in pillars
     ]
-
-    person_rows = session.execute(
-        sa.select(User.id, User.name, PersonHours.management, PersonHours.hours)
-        .join(User, User.id == PersonHours.user_id)
-        .where(PersonHours.plan_id == plan.id, PersonHours.year == year)
-        .order_by(User.name, User.id)
-    ).all()
-    people: dict[int, dict] = {}
-    for user_id, name, management, hours in person_rows:
-        person = people.setdefault(user_id, {"name": name, True: ZERO, False: ZERO})
-        person[bool(management)] += hours
     by_person = [
         PersonFigures(user_id, person["name"], person[True], person[False])
         for user_id, person in people.items()
@@ -272,19 +317,21 @@ def hour_rollup(
 
 
 def hours_by_year(
-    session: Session, plan: Plan, action_id: int | None = None
+    session: Session, plan: Plan | list[Plan], action_id: int | None = None
 ) -> tuple[dict[int, dict[int, Decimal]], dict[int, dict[int, Decimal]]]:
-    """Planned and logged hours of every action of ``plan`` (or of one), by action and year.
+    """Planned and logged hours of every action of ``plan`` (or of one; or of several plans), by
+    action and year.
 
     Read as the whole hundredths they are stored in, which is cheap by the ten thousand, and
     handed on as exact Decimals.
     """
     stored = sa.BigInteger()
+    plan_ids = sorted({one.id for one in (plan if isinstance(plan, list) else [plan])})
     planned: dict[int, dict[int, Decimal]] = defaultdict(dict)
     planned_query = (
         sa.select(PlannedHours.action_id, PlannedHours.year, sa.type_coerce(PlannedHours.hours, stored))
         .join(Action, Action.id == PlannedHours.action_id)
-        .where(Action.plan_id == plan.id)
+        .where(Action.plan_id.in_(plan_ids))
     )
     if action_id is not None:
         planned_query = planned_query.where(PlannedHours.action_id == action_id)
@@ -293,7 +340,7 @@ def hours_by_year(
     logged: dict[int, dict[int, Decimal]] = defaultdict(dict)
     logged_query = sa.select(
         ActionHours.action_id, ActionHours.year, sa.type_coerce(ActionHours.hours, stored)
-    ).where(ActionHours.plan_id == plan.id, ActionHours.action_id != MANAGEMENT)
+    ).where(ActionHours.plan_id.in_(plan_ids), ActionHours.action_id != MANAGEMENT)
     if action_id is not None:
         logged_query = logged_query.where(ActionHours.action_id == action_id)
     for logged_action, year, hundredths in session.execute(logged_query):

@@ -20,6 +20,7 @@ from tracker.plans.models import (
     Plan,
     PlannedHours,
 )
+from tracker.plans.plan_templates import Template
 
 
 def _period(start: int, end: int) -> None:
@@ -38,15 +39,27 @@ def _title_free(session: Session, organisation_id: int, title: str, plan_id: int
 
 
 def create_plan(
-    session: Session, organisation: Organisation, *, title: str, start_year: int, end_year: int
+    session: Session,
+    organisation: Organisation,
+    *,
+    title: str,
+    start_year: int,
+    end_year: int,
+    template: Template | None = None,
 ) -> Plan:
-    """A new, empty plan of ``organisation``."""
+    """A new plan of ``organisation``: empty, or with the pillars (and their guidance) of
+    ``template``, in its order."""
     _period(start_year, end_year)
     _title_free(session, organisation.id, title)
     organisation_id = organisation.id
     plan = Plan(organisation=organisation, title=title, start_year=start_year, end_year=end_year)
     session.add(plan)
-    flush_new(session, [plan], "the plan", lambda: _title_free(session, organisation_id, title))
+    pillars = [
+        Pillar(plan=plan, position=position, name=pillar.name, guidance=pillar.guidance)
+        for position, pillar in enumerate(template.pillars if template else (), start=1)
+    ]
+    session.add_all(pillars)
+    flush_new(session, [plan, *pillars], "the plan", lambda: _title_free(session, organisation_id, title))
     return plan
 
 
@@ -147,12 +160,16 @@ def add_pillar(session: Session, plan: Plan, name: str) -> Pillar:
     return pillar
 
 
-def rename_pillar(session: Session, pillar: Pillar, name: str, *, version: int) -> None:
-    """Give a pillar another name."""
+def rename_pillar(
+    session: Session, pillar: Pillar, name: str, *, version: int, guidance: str | None = None
+) -> None:
+    """Give a pillar another name (and, when ``guidance`` is given, another guidance text)."""
     expect_version(pillar, version, f"pillar {pillar.position}")
     plan, pillar_id = pillar.plan, pillar.id
     _name_free(session, plan, name, pillar_id)
     pillar.name = name
+    if guidance is not None:
+        pillar.guidance = guidance
     flush_new(
         session, [pillar], f"pillar {pillar.position}", lambda: _name_free(session, plan, name, pillar_id)
     )

@@ -10,7 +10,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.accounts.models import Organisation, User
+from tracker.accounts.models import Membership, Organisation, User
 from tracker.core.db import Base, FixedPoint, Timestamped, UTCDateTime, Versioned, enum_column, utcnow
 
 
@@ -38,6 +38,19 @@ class Cadence(enum.StrEnum):
     def recurring(self) -> bool:
         """Whether the action has occurrences (one a year, or one every two years)."""
         return self in (Cadence.YEARLY, Cadence.EVERY_TWO_YEARS)
+
+
+class Sharing(enum.StrEnum):
+    """Who besides the plan's organisation may read the plan: its actions, statuses and hour
+    figures; never its people, their hour entries, drafts or security log."""
+
+    PRIVATE = "private"  # the organisation only (the default)
+    NETWORK = "network"  # also the coordinators and the other members of its networks
+    PUBLIC = "public"  # also anyone with its public link, signed in or not
+
+
+# A public plan is readable by anyone, its networks included.
+SHARED_WITH_NETWORKS = (Sharing.NETWORK, Sharing.PUBLIC)
 
 
 class AllocationKind(enum.StrEnum):
@@ -98,6 +111,12 @@ class Plan(Versioned, Timestamped, Base):
     # Bumped in the transaction of every change of the plan's records (tracker.plans.history):
     # the row lock orders it by commit, so figures cached under it are never missing a change.
     data_version: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    sharing: Mapped[Sharing] = mapped_column(
+        enum_column(Sharing, "sharing"), default=Sharing.PRIVATE, server_default=Sharing.PRIVATE.value
+    )
+    # The secret part of the public link while the plan is public; a new one each time it is made
+    # public, none otherwise.
+    public_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     organisation: Mapped[Organisation] = relationship(back_populates="plans")
     pillars: Mapped[list[Pillar]] = relationship(
@@ -109,8 +128,19 @@ class Plan(Versioned, Timestamped, Base):
 
     @classmethod
     def in_scope(cls, scope) -> sa.ColumnElement[bool]:
-        """Plans of the organisations ``scope`` reaches."""
+        """Plans of the organisations ``scope`` reaches: to read and (by role) to change."""
         return scope.organisations(cls.organisation_id)
+
+    @classmethod
+    def shared_in_scope(cls, scope) -> sa.ColumnElement[bool]:
+        """Plans ``scope`` may read: its own organisations', and those shared with a network it
+        reaches by the member that owns them. Only read-only pages ask this; every change goes
+        through :meth:`in_scope`."""
+        members = sa.select(Membership.organisation_id).where(scope.networks(Membership.network_id))
+        return sa.or_(
+            cls.in_scope(scope),
+            sa.and_(cls.sharing.in_(SHARED_WITH_NETWORKS), cls.organisation_id.in_(members)),
+        )
 
     @staticmethod
     def history_plan_id(session, plan: Plan) -> int:
@@ -136,6 +166,8 @@ class Pillar(PlanOwned, Versioned, Timestamped, Base):
     plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"), index=True)
     position: Mapped[int]
     name: Mapped[str] = mapped_column(sa.String(200))
+    # What the pillar is for, in a sentence or two (from the template the plan started from).
+    guidance: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     plan: Mapped[Plan] = relationship(back_populates="pillars")
     actions: Mapped[list[Action]] = relationship(
@@ -245,6 +277,29 @@ class AllocationLine(PlanOwned, Versioned, Timestamped, Base):
     hours: Mapped[Decimal] = mapped_column(FixedPoint)
 
     plan: Mapped[Plan] = relationship(back_populates="allocation_lines")
+
+
+class PlanTemplate(Timestamped, Base):
+    """A template an organisation's admin uploaded: pillars with guidance to start a plan from.
+
+    ``content`` is the uploaded JSON as it was validated (:mod:`tracker.plans.plan_templates`
+    reads it again, with the same rules, each time it is used). The templates shipped in
+    ``seed/templates/`` are files, not rows, and every organisation sees them.
+    """
+
+    __tablename__ = "plan_template"
+    __table_args__ = (sa.UniqueConstraint("organisation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    content: Mapped[str] = mapped_column(sa.Text)
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    @classmethod
+    def in_scope(cls, scope) -> sa.ColumnElement[bool]:
+        """Templates of the organisations ``scope`` reaches."""
+        return scope.organisations(cls.organisation_id)
 
 
 def _recorded_day(context) -> date:

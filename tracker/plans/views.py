@@ -20,13 +20,22 @@ from tracker.core.validation import Errors
 from tracker.plans import admin as planning
 from tracker.plans.editing import restore_action
 from tracker.plans.loaders import action_or_404, line_or_404, pillar_or_404, plan_or_404, plans_in
-from tracker.plans.models import Action, AllocationKind, AllocationLine
+from tracker.plans.models import Action, AllocationKind, AllocationLine, Sharing
+from tracker.plans.plan_templates import (
+    MAX_GUIDANCE,
+    MAX_TEMPLATE_BYTES,
+    TemplateInvalid,
+    add_template,
+    find_template,
+    templates_for,
+)
+from tracker.plans.sharing import set_sharing
 
 bp = Blueprint("planning", __name__, url_prefix="/admin/plans")
 
 # The fields the plan pages draw as inputs, with their problems beside them; the problems of the
 # others (a version, a kind chosen from a list, a move) are said at the top of the page.
-DRAWN = {"title", "start_year", "end_year", "name", "year", "hours", "description"}
+DRAWN = {"title", "start_year", "end_year", "name", "guidance", "year", "hours", "description", "sharing"}
 
 
 class PlanForm(FlaskForm):
@@ -38,10 +47,18 @@ class PlanForm(FlaskForm):
     version = HiddenField()
 
 
+class SharingForm(FlaskForm):
+    """Who besides the organisation may read the plan."""
+
+    sharing = StringField()
+    version = HiddenField()
+
+
 class PillarForm(FlaskForm):
-    """A pillar's name, or a move up or down."""
+    """A pillar's name and guidance, or a move up or down."""
 
     name = StringField()
+    guidance = TextAreaField()
     move = HiddenField()
     version = HiddenField()
 
@@ -76,6 +93,7 @@ def page(plan, status=200, *, form_key=None, problems=None):
         lines=lines,
         archived=archived,
         kinds=[kind.value for kind in AllocationKind],
+        sharings=list(Sharing),
         form_key=form_key,
         problems=problems or {},
         posted=request.form if request.method == "POST" else {},
@@ -106,6 +124,7 @@ def plans_page(status: int = 200, problems: dict[str, str] | None = None):
     return render_template(
         "plans/plans.html",
         plans=plans_in(db.session, current_scope()),
+        templates=templates_for(db.session, current_scope()),
         problems=problems or {},
         posted=request.form,
     ), status
@@ -116,7 +135,7 @@ def plans_refused(error):
     if isinstance(error, Conflict):
         flash(error.message, "error")
         return plans_page(409)
-    return plans_page(422, flash_unshown(error.errors, {"title", "start_year", "end_year"}))
+    return plans_page(422, flash_unshown(error.errors, {"title", "start_year", "end_year", "template"}))
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -131,11 +150,61 @@ def plans():
     title = errors.check("title", validation.title, form.title.data)
     start = errors.check("start_year", validation.year, form.start_year.data)
     end = errors.check("end_year", validation.year, form.end_year.data)
+    key = request.form.get("template", "")
+    template = errors.check("template", find_template, key, db.session, current_scope()) if key else None
     errors.raise_any()
     plan = planning.create_plan(
-        db.session, current_user.organisation, title=title, start_year=start, end_year=end
+        db.session, current_user.organisation, title=title, start_year=start, end_year=end, template=template
     )
+    if template is not None:
+        return done(
+            plan,
+            _(
+                "The plan is created with the %(count)d pillars of %(template)s: "
+                "add its actions and allocation.",
+                count=len(template.pillars),
+                template=template.name,
+            ),
+        )
     return done(plan, _("The plan is created: add its pillars and allocation."))
+
+
+def templates_page(status: int = 200, problems: list[str] | None = None):
+    return render_template(
+        "plans/templates.html", templates=templates_for(db.session, current_scope()), problems=problems or []
+    ), status
+
+
+@bp.route("/templates", methods=["GET", "POST"])
+@requires(Need.ADMIN)
+def templates():
+    """The templates a new plan can start from, and a form to add one from a JSON file."""
+    if request.method == "GET":
+        return templates_page()
+    upload = request.files.get("template")
+    if upload is None or not upload.filename:
+        return templates_page(422, [_("file: choose a template file (.json) to upload")])
+    try:
+        template = add_template(
+            db.session,
+            current_user.organisation_id,
+            current_scope(),
+            upload.read(MAX_TEMPLATE_BYTES + 1),
+            uploaded_by=current_user.id,
+        )
+    except TemplateInvalid as error:
+        db.session.rollback()
+        return templates_page(422, error.problems)
+    db.session.commit()
+    flash(
+        _(
+            "The template %(name)s is added, with %(count)d pillars: new plans can start from it.",
+            name=template.name,
+            count=len(template.pillars),
+        ),
+        "info",
+    )
+    return redirect(url_for("planning.templates"), 303)
 
 
 @bp.route("/<int:plan_id>", methods=["GET", "POST"])
@@ -155,6 +224,32 @@ def plan(plan_id: int):
     errors.raise_any()
     planning.update_plan(db.session, plan, title=title, start_year=start, end_year=end, version=version)
     return done(plan, _("The plan is saved."))
+
+
+@bp.post("/<int:plan_id>/sharing")
+@requires(Need.ADMIN)
+@refused_page(back_to_plan("sharing"))
+def sharing(plan_id: int):
+    """Share the plan: private, with its networks, or public at a secret link."""
+    plan = plan_or_404(plan_id)
+    form = SharingForm()
+    errors = Errors()
+    chosen = errors.check("sharing", validation.choice, form.sharing.data, Sharing)
+    version = errors.check("version", validation.version, form.version.data)
+    errors.raise_any()
+    changed = set_sharing(
+        db.session,
+        plan,
+        chosen,
+        organisation=current_user.organisation,
+        actor=current_user._get_current_object(),
+        version=version,
+        client=request.remote_addr or "",
+        path=request.path,
+    )
+    if not changed:
+        return done(plan, _("The plan's sharing is unchanged."))
+    return done(plan, _("The plan's sharing is saved."))
 
 
 @bp.post("/<int:plan_id>/pillars")
@@ -183,9 +278,16 @@ def pillar(plan_id: int, pillar_id: int):
     if move in {"up", "down"}:
         planning.move_pillar(db.session, pillar, -1 if move == "up" else 1, version=version)
         return done(plan, _("%(name)s is moved.", name=pillar.name))
-    name = validation.text("name", form.name.data, required=True, limit=200)
-    planning.rename_pillar(db.session, pillar, name, version=version)
-    return done(plan, _("The pillar is renamed %(name)s.", name=pillar.name))
+    errors = Errors()
+    name = errors.check("name", validation.text, form.name.data, required=True, limit=200)
+    guidance = None
+    if "guidance" in request.form:
+        guidance = errors.check("guidance", validation.text, form.guidance.data, limit=MAX_GUIDANCE)
+    errors.raise_any()
+    planning.rename_pillar(db.session, pillar, name, version=version, guidance=guidance)
+    return done(
+        plan, _("Pillar %(position)s, %(name)s, is saved.", position=pillar.position, name=pillar.name)
+    )
 
 
 def read_line(errors: Errors, form: LineForm):

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from tracker.core.formatting import format_date, format_hours
 from tracker.history.models import HistoryEntry
 from tracker.hours.rollup import BudgetFigures
-from tracker.plans.models import Occurrence, Plan, Status
+from tracker.plans.models import Action, Occurrence, Plan, Status
 from tracker.tracking.lines import ActionLine
 
 # "Not updated for long": this many days without a change of the action or its occurrences.
@@ -41,21 +41,28 @@ class Flag:
     words: str
 
 
-def last_changed(session: Session, plan: Plan) -> dict[int, datetime]:
-    """When each action of ``plan`` or one of its occurrences last changed, in one query."""
+def last_changed(session: Session, plans: list[Plan]) -> dict[int, datetime]:
+    """When each open action of ``plans`` or one of its occurrences last changed (an action
+    never changed since it was made: when it was made), in one query however many plans."""
     occurrence_action = (
         sa.select(Occurrence.action_id).where(Occurrence.id == HistoryEntry.entity_id).scalar_subquery()
     )
     action_id = sa.case((HistoryEntry.entity == "action", HistoryEntry.entity_id), else_=occurrence_action)
-    latest: dict[int, datetime] = {}
-    for found, at in session.execute(
-        sa.select(action_id, sa.func.max(HistoryEntry.at))
-        .where(HistoryEntry.plan_id == plan.id, HistoryEntry.entity.in_(("action", "occurrence")))
+    ids = sorted({plan.id for plan in plans})
+    changed = (
+        sa.select(action_id.label("action_id"), sa.func.max(HistoryEntry.at).label("at"))
+        .where(HistoryEntry.plan_id.in_(ids), HistoryEntry.entity.in_(("action", "occurrence")))
         .group_by(action_id)
+        .subquery()
+    )
+    latest: dict[int, datetime] = {}
+    for found, created, at in session.execute(
+        sa.select(Action.id, Action.created_at, sa.type_coerce(changed.c.at, HistoryEntry.at.type))
+        .outerjoin(changed, changed.c.action_id == Action.id)
+        .where(Action.plan_id.in_(ids), Action.archived_at.is_(None))
     ):
-        if found is None or at is None:
-            continue
-        latest[found] = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+        when = max(moment for moment in (created, at) if moment is not None)
+        latest[found] = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
     return latest
 
 

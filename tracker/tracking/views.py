@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 
@@ -22,7 +23,7 @@ from tracker.core.concurrency import Conflict
 from tracker.core.extensions import db
 from tracker.core.forms import TickedVersions, VersionForm, errors_for, field_errors, kept
 from tracker.core.pages import confirm_page, confirmed_by_form, flash_errors, refused_page, status_of
-from tracker.core.permissions import Need, requires
+from tracker.core.permissions import Need, can, requires
 from tracker.core.scope import current_scope
 from tracker.core.validation import Errors, Invalid
 from tracker.plans import rules
@@ -158,9 +159,12 @@ def read_action_form(form: ActionForm, plan: Plan) -> tuple[ActionFields, dict[i
 
 
 @bp.route("/")
-@requires(Need.READ)
+@requires(Need.ACCOUNT)
 def index():
-    """Straight to the plan when the organisation has one; else the list."""
+    """Straight to the plan when the organisation has one; else the list. A coordinator, who
+    has no organisation, to the networks they coordinate."""
+    if not can(current_user, Need.READ):
+        return redirect(url_for("networks.index"))
     return to_the_plan("tracking.plan")
 
 
@@ -224,7 +228,7 @@ def actions(plan_id: int):
     overview = plan_overview(db.session, plan, year, today())
     criteria, sort, descending = read_filter(plan)
     rows = sort_rows(filter_rows(overview.rows, criteria), sort, descending)
-    changed = last_changed(db.session, plan)
+    changed = last_changed(db.session, [plan])
     return render_template(
         "tracking/actions.html",
         plan=plan,

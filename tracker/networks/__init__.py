@@ -1,0 +1,1 @@
+"""Networks: what members share with them, rolled up by region and organisation."""

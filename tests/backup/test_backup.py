@@ -18,6 +18,7 @@ from tests.conftest import TOTP_KEY, new_database_url
 from tracker.accounts.models import User
 from tracker.accounts.services import create_token
 from tracker.assessments.models import ReportFile
+from tracker.backup.dump import head_revision
 from tracker.hours.models import TimeEntry
 from tracker.plans.models import Plan
 from tracker.schema import metadata
@@ -203,7 +204,7 @@ def test_load_refuses_a_bad_dump_naming_the_problem_and_writes_nothing(
         "not a dump": ('{"rows": []}', "this is not a tracker dump"),
         "a newer schema": (
             edited(dump, lambda d: d["header"].update(schema_revision="9999")),
-            "the dump comes from schema revision 9999, newer than this database's 0012",
+            f"the dump comes from schema revision 9999, newer than this database's {head_revision()}",
         ),
         "a time entry naming a missing action": (
             edited(dump, lambda d: set_value(d, "time_entry", "action_id", 999999)),

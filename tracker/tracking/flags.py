@@ -42,8 +42,9 @@ class Flag:
 
 
 def last_changed(session: Session, plans: list[Plan]) -> dict[int, datetime]:
-    """When each open action of ``plans`` or one of its occurrences last changed (an action
-    never changed since it was made: when it was made), in one query however many plans."""
+    """When each open action of ``plans`` or one of its occurrences last changed, as the history
+    says (an action the history does not know: when it was made), in one query however many
+    plans."""
     occurrence_action = (
         sa.select(Occurrence.action_id).where(Occurrence.id == HistoryEntry.entity_id).scalar_subquery()
     )
@@ -61,7 +62,7 @@ def last_changed(session: Session, plans: list[Plan]) -> dict[int, datetime]:
         .outerjoin(changed, changed.c.action_id == Action.id)
         .where(Action.plan_id.in_(ids), Action.archived_at.is_(None))
     ):
-        when = max(moment for moment in (created, at) if moment is not None)
+        when = at if at is not None else created
         latest[found] = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
     return latest
 

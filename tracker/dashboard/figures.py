@@ -26,7 +26,7 @@ from tracker.plans.changes import (
     plan_changes,
 )
 from tracker.plans.history import data_version as plan_data_version
-from tracker.plans.history import status_changes
+from tracker.plans.history import status_changes_by
 from tracker.plans.late import is_late
 from tracker.plans.models import (
     STATUSES,
@@ -274,7 +274,7 @@ def build_dashboards(session: Session, plans: list[Plan], year: int, on: date) -
 def standing_on(session: Session, actions: list[ActionLine], day: date) -> tuple[dict[Status, int], int]:
     """How many of ``actions`` were in each status at the end of ``day``, and how many were late
     then (by the one rule of :mod:`tracker.plans.late`, occurrence marks as they stand)."""
-    changes = status_changes(session, [action.id for action in actions])
+    changes = status_changes_by(session, [action.id for action in actions], day)
     counted: Counter = Counter()
     late = 0
     for action in actions:

@@ -92,6 +92,20 @@ def status_changes(session: Session, action_ids: Sequence[int]) -> dict[int, lis
     return changes
 
 
+def status_changes_by(session: Session, action_ids: Sequence[int], day: date) -> dict[int, list]:
+    """What :func:`tracker.plans.status.status_on` needs to say each action's status at the end
+    of ``day``: the changes in effect by then (their day, when recorded, the status), as plain
+    rows, in one query; lighter than :func:`status_changes` for many actions."""
+    changes: dict[int, list] = {action_id: [] for action_id in action_ids}
+    for row in session.execute(
+        sa.select(StatusChange.action_id, StatusChange.at, StatusChange.effective_on, StatusChange.to_status)
+        .where(StatusChange.action_id.in_(action_ids), StatusChange.effective_on <= day)
+        .order_by(StatusChange.effective_on, StatusChange.at, StatusChange.id)
+    ):
+        changes[row.action_id].append(row)
+    return changes
+
+
 EFFECTIVE = "status_effective_on"
 
 

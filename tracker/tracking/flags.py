@@ -10,7 +10,8 @@ the dashboard alike.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
@@ -35,10 +36,15 @@ class FlagKind(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Flag:
-    """One thing that looks wrong, and the sentence that says it."""
+    """One thing that looks wrong, and the sentence that says it: put in words only when shown
+    (a plan of thousands of actions flags many more than a page shows)."""
 
     kind: FlagKind
-    words: str
+    say: Callable[[], str] = field(compare=False, repr=False)
+
+    @property
+    def words(self) -> str:
+        return self.say()
 
 
 def last_changed(session: Session, plans: list[Plan]) -> dict[int, datetime]:
@@ -77,7 +83,7 @@ def flags_of(
         found.append(
             Flag(
                 FlagKind.OVER_BUDGET,
-                _(
+                lambda: _(
                     "more hours logged than planned in %(year)s: %(logged)s against %(planned)s",
                     year=year,
                     logged=format_hours(hours.logged),
@@ -89,7 +95,7 @@ def flags_of(
         found.append(
             Flag(
                 FlagKind.HOURS_ON_UPCOMING,
-                _(
+                lambda: _(
                     "%(logged)s logged in %(year)s on an action still upcoming",
                     logged=format_hours(hours.logged),
                     year=year,
@@ -102,7 +108,7 @@ def flags_of(
             found.append(
                 Flag(
                     FlagKind.STALE,
-                    _(
+                    lambda: _(
                         "not updated for %(days)s days or more (last change %(day)s)",
                         days=STALE_AFTER_DAYS,
                         day=format_date(changed),

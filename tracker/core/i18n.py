@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.core.extensions import babel
+from tracker.core.permissions import Need, requires
 
 LANGUAGES = ["en", "fr", "es"]
 DEFAULT_LANGUAGE = "en"
@@ -109,6 +110,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/language", methods=["GET", "POST"])
+@requires(Need.PUBLIC)
 def choose():
     """The switcher's form: keep the choice (on the profile when signed in) and go back."""
     values = request.form if request.method == "POST" else request.args

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from tracker.core.db import Base, Timestamped, UTCDateTime, Versioned, enum_column, utcnow
 from tracker.core.extensions import db
+from tracker.core.i18n import N_
 from tracker.core.permissions import Role
 
 if TYPE_CHECKING:
@@ -42,6 +43,17 @@ class Region(enum.StrEnum):
     NORTH_AMERICA_AND_EUROPE = "North America & Europe"
 
 
+# The regions' names for the catalogue: shown as ``_(region.value)``.
+REGION_WORDS = (
+    N_("Latin America"),
+    N_("West and Central Africa"),
+    N_("East and Southern Africa"),
+    N_("North Africa and Middle East"),
+    N_("Asia Pacific"),
+    N_("North America & Europe"),
+)
+
+
 class Organisation(Versioned, Timestamped, Base):
     """An LGA, a city or a secretariat. Nobody sees another organisation's records."""
 
@@ -51,6 +63,8 @@ class Organisation(Versioned, Timestamped, Base):
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
     country: Mapped[str] = mapped_column(sa.String(100))
     region: Mapped[Region] = mapped_column(enum_column(Region, "region"))
+    # The language of its people who chose none and whose browser asks for none we offer.
+    language: Mapped[str | None] = mapped_column(sa.String(16))
 
     plans: Mapped[list[Plan]] = relationship(back_populates="organisation")
     users: Mapped[list[User]] = relationship(back_populates="organisation")
@@ -148,6 +162,8 @@ class User(UserMixin, Versioned, Timestamped, Base):
     role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # The language they chose on their account page (None: their browser's, else the organisation's).
+    language: Mapped[str | None] = mapped_column(sa.String(16))
     # Part of the session cookie's user id: rotating it signs the user out everywhere.
     session_nonce: Mapped[str] = mapped_column(sa.String(64), default=new_session_nonce)
     # Two-step sign-in: the authenticator secret, sealed (None: not enrolled), and the last

@@ -8,6 +8,7 @@ A network's coordinators are people (``tracker.accounts.services.create_user`` w
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from tracker.accounts.models import Membership, Network, Organisation, Region, Role, User
@@ -19,9 +20,9 @@ NAME_LIMIT = 200
 def _name(field: str, value: str | None, limit: int = NAME_LIMIT) -> str:
     name = (value or "").strip()
     if not name:
-        raise AccountError(field, "must not be empty")
+        raise AccountError(field, _("must not be empty"))
     if len(name) > limit:
-        raise AccountError(field, f"must be at most {limit} characters")
+        raise AccountError(field, _("must be at most %(most)s characters", most=limit))
     return name
 
 
@@ -32,16 +33,19 @@ def region_of(value: str | None) -> Region:
         if region.value.casefold() == wanted or region.name.casefold() == wanted.replace(" ", "_"):
             return region
     allowed = "; ".join(region.value for region in Region)
-    raise AccountError("region", f"{value!r} is not a region: choose one of {allowed}")
+    raise AccountError(
+        "region",
+        _("%(typed)s is not a region: choose one of %(allowed)s", typed=repr(value), allowed=allowed),
+    )
 
 
 def find_network(session: Session, name: str | None) -> Network:
     """The network called ``name``."""
     if not (name or "").strip():
-        raise AccountError("network", "must be named")
+        raise AccountError("network", _("must be named"))
     network = session.scalar(sa.select(Network).where(Network.name == name.strip()))
     if network is None:
-        raise AccountError("network", f"no network is called {name!r}")
+        raise AccountError("network", _("no network is called %(name)s", name=repr(name)))
     return network
 
 
@@ -49,7 +53,7 @@ def create_network(session: Session, name: str) -> Network:
     """A new network with no members yet; the caller commits."""
     name = _name("name", name)
     if session.scalar(sa.select(Network.id).where(Network.name == name)) is not None:
-        raise AccountError("name", f"a network is already called {name!r}")
+        raise AccountError("name", _("a network is already called %(name)s", name=repr(name)))
     network = Network(name=name)
     session.add(network)
     return network
@@ -64,7 +68,7 @@ def create_organisation(
     country = _name("country", country, 100)
     region = region if isinstance(region, Region) else region_of(region)
     if session.scalar(sa.select(Organisation.id).where(Organisation.name == name)) is not None:
-        raise AccountError("name", f"an organisation is already called {name!r}")
+        raise AccountError("name", _("an organisation is already called %(name)s", name=repr(name)))
     organisation = Organisation(name=name, country=country, region=region)
     session.add(organisation)
     if network is not None:

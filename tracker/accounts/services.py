@@ -9,6 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
@@ -60,13 +61,17 @@ def common_passwords() -> frozenset[str]:
 def check_password(password: str, email: str = "") -> None:
     """Raise :class:`AccountError` if ``password`` is too weak to accept (OWASP ASVS V6.2)."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters long")
+        raise AccountError(
+            "password", _("must be at least %(least)s characters long", least=MIN_PASSWORD_LENGTH)
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise AccountError("password", f"must be at most {MAX_PASSWORD_LENGTH} characters long")
+        raise AccountError(
+            "password", _("must be at most %(most)s characters long", most=MAX_PASSWORD_LENGTH)
+        )
     if password.lower() in common_passwords():
-        raise AccountError("password", "is one of the most common passwords: choose another")
+        raise AccountError("password", _("is one of the most common passwords: choose another"))
     if email and password.strip().lower() == normalise_email(email):
-        raise AccountError("password", "must not be your email address")
+        raise AccountError("password", _("must not be your email address"))
 
 
 def needs_rehash(password_hash: str) -> bool:
@@ -98,15 +103,15 @@ def find_organisation(session: Session, name: str | None) -> Organisation:
     if name:
         organisation = session.scalar(sa.select(Organisation).where(Organisation.name == name))
         if organisation is None:
-            raise AccountError("organisation", f"no organisation is called {name!r}")
+            raise AccountError("organisation", _("no organisation is called %(name)s", name=repr(name)))
         return organisation
     organisations = session.scalars(sa.select(Organisation).limit(2)).all()
     if len(organisations) != 1:
         raise AccountError(
             "organisation",
-            "there is no organisation yet (run the seed first)"
+            _("there is no organisation yet (run the seed first)")
             if not organisations
-            else "this instance holds several organisations: name one",
+            else _("this instance holds several organisations: name one"),
         )
     return organisations[0]
 
@@ -128,23 +133,27 @@ def create_user(
     and no network."""
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
-        raise AccountError("email", "is not an email address")
+        raise AccountError("email", _("is not an email address"))
     if not name.strip():
-        raise AccountError("name", "must not be empty")
+        raise AccountError("name", _("must not be empty"))
     try:
         role = Role(role)
     except ValueError:
-        raise AccountError("role", "must be one of admin, editor, viewer, coordinator") from None
+        raise AccountError(
+            "role", _("must be one of %(allowed)s", allowed="admin, editor, viewer, coordinator")
+        ) from None
     if role.of_network and network is None:
-        raise AccountError("network", "is required for a coordinator: name the network they coordinate")
+        raise AccountError("network", _("is required for a coordinator: name the network they coordinate"))
     if role.of_network and organisation is not None:
-        raise AccountError("organisation", "must be empty for a coordinator, who belongs to a network")
+        raise AccountError("organisation", _("must be empty for a coordinator, who belongs to a network"))
     if not role.of_network and organisation is None:
-        raise AccountError("organisation", f"is required for the role {role.value}")
+        raise AccountError("organisation", _("is required for the role %(role)s", role=role.value))
     if not role.of_network and network is not None:
-        raise AccountError("network", "is only for coordinators; add the organisation to the network instead")
+        raise AccountError(
+            "network", _("is only for coordinators; add the organisation to the network instead")
+        )
     if session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        raise AccountError("email", f"{email} already has an account")
+        raise AccountError("email", _("%(email)s already has an account", email=email))
     if password_hash is None:
         check_password(password, email)
         password_hash = hash_password(password)
@@ -239,7 +248,7 @@ def active_admins(session: Session, organisation_id: int) -> int:
 
 def _keep_an_admin(session: Session, user: User) -> None:
     if user.role is Role.ADMIN and user.active and active_admins(session, user.organisation_id) <= 1:
-        raise AccountError("role", "this is the organisation's last admin: make someone else admin first")
+        raise AccountError("role", _("this is the organisation's last admin: make someone else admin first"))
 
 
 def change_role(session: Session, user: User, role: Role | str) -> None:
@@ -247,10 +256,11 @@ def change_role(session: Session, user: User, role: Role | str) -> None:
     try:
         role = Role(role)
     except ValueError:
-        raise AccountError("role", "must be one of admin, editor, viewer") from None
+        raise AccountError("role", _("must be one of %(allowed)s", allowed="admin, editor, viewer")) from None
     if role.of_network or user.role.of_network:
         raise AccountError(
-            "role", "a coordinator belongs to a network: no organisation role is theirs, nor theirs another's"
+            "role",
+            _("a coordinator belongs to a network: no organisation role is theirs, nor theirs another's"),
         )
     if role is not Role.ADMIN:
         _keep_an_admin(session, user)

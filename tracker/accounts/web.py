@@ -15,6 +15,7 @@ from flask import Flask, current_app, flash, g, jsonify, redirect, request, sess
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from tracker.accounts.events import record_event
 from tracker.accounts.models import SecurityEventKind, User
@@ -83,7 +84,8 @@ def load_user(user_id: str) -> User | None:
     key, _sep, nonce = user_id.partition(":")
     if not key.isdigit() or not nonce:
         return None
-    user = db.session.get(User, int(key))
+    # With its organisation, whose default language the page may need: one query, not two.
+    user = db.session.get(User, int(key), options=[joinedload(User.organisation)])
     if user is None or user.session_nonce != nonce or not user.active:
         return None
     return user

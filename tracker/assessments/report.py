@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from tracker.accounts.models import User
@@ -44,7 +45,6 @@ from tracker.plans.status import end_of_day, status_on
 from tracker.tracking.lines import load_lines
 
 FORMAT = 1
-FROZEN = "{title} is published and frozen; it can no longer change."
 
 
 def default_period(year: int) -> tuple[date, date]:
@@ -54,7 +54,7 @@ def default_period(year: int) -> tuple[date, date]:
 
 def default_title(start: date, end: date) -> str:
     years = f"{start.year}" if start.year == end.year else f"{start.year}-{end.year}"
-    return f"Assessment report {years}"
+    return _("Assessment report %(years)s", years=years)
 
 
 @dataclass(frozen=True)
@@ -87,10 +87,16 @@ def create_assessment(session: Session, plan: Plan, *, start: date, end: date, t
     end = errors.check("period_end", validation.period_day, end)
     errors.raise_any()
     if end < start:
-        raise Invalid({"period_end": f"{end.isoformat()} is before the start {start.isoformat()}"})
+        raise Invalid(
+            {
+                "period_end": _(
+                    "%(end)s is before the start %(start)s", end=end.isoformat(), start=start.isoformat()
+                )
+            }
+        )
     period = f"{plan.start_year}-{plan.end_year}"
     outside = {
-        field: f"{day.isoformat()} is outside the plan's period {period}"
+        field: _("%(day)s is outside the plan's period %(period)s", day=day.isoformat(), period=period)
         for field, day in (("period_start", start), ("period_end", end))
         if day.year not in plan.years
     }
@@ -110,7 +116,10 @@ def create_assessment(session: Session, plan: Plan, *, start: date, end: date, t
 def draft(assessment: Assessment) -> None:
     """Refuse to change a published assessment."""
     if assessment.published:
-        raise Conflict(FROZEN.format(title=assessment.title), [assessment])
+        raise Conflict(
+            _("%(title)s is published and frozen; it can no longer change.", title=assessment.title),
+            [assessment],
+        )
 
 
 def delete_assessment(session: Session, assessment: Assessment, *, version: int) -> None:
@@ -140,7 +149,9 @@ def update_assessment(
     names = [indicator.name for indicator in indicators or ()]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
-        raise Invalid({"indicators": f"each indicator once: {', '.join(repeated)} is listed twice"})
+        raise Invalid(
+            {"indicators": _("each indicator once: %(names)s is listed twice", names=", ".join(repeated))}
+        )
     with session.no_autoflush:
         for name, value in vars(texts).items():
             if getattr(assessment, name) != value:
@@ -398,12 +409,6 @@ def period_ended(assessment: Assessment, today: date) -> bool:
     return assessment.period_end <= today
 
 
-EARLY = (
-    "the period runs until {end}: confirm that the report is to be published before its period "
-    "ends, with its figures as of {today}"
-)
-
-
 def publish(
     session: Session,
     assessment: Assessment,
@@ -428,7 +433,16 @@ def publish(
     expect_version(assessment, version, assessment.title)
     ended = period_ended(assessment, today)
     if not ended and not confirmed_early:
-        raise Invalid({"confirm": EARLY.format(end=assessment.period_end, today=today)})
+        raise Invalid(
+            {
+                "confirm": _(
+                    "the period runs until %(end)s: confirm that the report is to be published before its "
+                    "period ends, with its figures as of %(today)s",
+                    end=assessment.period_end,
+                    today=today,
+                )
+            }
+        )
     data = assessment_data(session, assessment, today)
     when = utcnow()
     data["published"] = {"at": when.isoformat(timespec="seconds"), "by": by.name, "period_ended": ended}
@@ -462,7 +476,7 @@ def frozen_data(session: Session, storage: Storage, assessment: Assessment) -> d
 def set_public(session: Session, assessment: Assessment, public: bool, *, version: int) -> None:
     """Open a published report at a new secret link, or close the link."""
     if not assessment.published:
-        raise Invalid({"public": "only a published report can be made public"})
+        raise Invalid({"public": _("only a published report can be made public")})
     expect_version(assessment, version, assessment.title)
     if public and not assessment.public:
         assessment.public, assessment.public_token = True, secrets.token_urlsafe(32)

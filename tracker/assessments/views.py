@@ -181,10 +181,14 @@ def read_period(errors: Errors, form: NewAssessmentForm, plan) -> tuple[date | N
     if not start_text and not end_text:
         year = errors.check("year", validation.year, form.year.data)
         if year and not (plan.start_year < year <= plan.end_year):
-            errors.errors["year"] = (
-                f"{year} covers {year - 1}-{year}, outside the plan's period "
-                f"{plan.start_year}-{plan.end_year}: choose a year from {plan.start_year + 1} to "
-                f"{plan.end_year}, or give the first and last day"
+            errors.errors["year"] = _(
+                "%(year)s covers %(before)s-%(year)s, outside the plan's period %(first)s-%(last)s: "
+                "choose a year from %(earliest)s to %(last)s, or give the first and last day",
+                year=year,
+                before=year - 1,
+                first=plan.start_year,
+                last=plan.end_year,
+                earliest=plan.start_year + 1,
             )
             return None, None
         return default_period(year) if year else (None, None)

@@ -10,6 +10,8 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError
 
 from tracker.accounts.events import record_event
@@ -66,8 +68,12 @@ def needs_database(command):
             url = describe_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
             reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
             raise click.ClickException(
-                f"cannot use the database {url}: {reason}. "
-                "Check DATABASE_URL and run 'flask --app tracker db upgrade'."
+                _(
+                    "cannot use the database %(url)s: %(reason)s. "
+                    "Check DATABASE_URL and run 'flask --app tracker db upgrade'.",
+                    url=url,
+                    reason=reason,
+                )
             ) from None
 
     return wrapper
@@ -90,13 +96,26 @@ def seed_iclei(path: Path) -> None:
     except SeedError as error:
         db.session.rollback()
         for problem in error.problems:
-            click.echo(f"Error: {problem}", err=True)
-        raise click.ClickException(f"{path}: nothing was loaded ({len(error.problems)} problems)") from None
+            click.echo(_("Error: %(problem)s", problem=problem), err=True)
+        raise click.ClickException(
+            ngettext(
+                "%(path)s: nothing was loaded (%(num)d problem)",
+                "%(path)s: nothing was loaded (%(num)d problems)",
+                len(error.problems),
+                path=path,
+            )
+        ) from None
     db.session.commit()
-    added = ", ".join(f"{n} {what}" for what, n in result.added.items()) or "nothing"
-    present = ", ".join(f"{n} {what}" for what, n in result.present.items()) or "nothing"
+    added = ", ".join(f"{n} {what}" for what, n in result.added.items()) or _("nothing")
+    present = ", ".join(f"{n} {what}" for what, n in result.present.items()) or _("nothing")
     click.echo(
-        f"Loaded '{result.plan.title}' (plan id {result.plan.id}): added {added}; already present: {present}."
+        _(
+            "Loaded '%(title)s' (plan id %(id)s): added %(added)s; already present: %(present)s.",
+            title=result.plan.title,
+            id=result.plan.id,
+            added=added,
+            present=present,
+        )
     )
 
 
@@ -105,14 +124,14 @@ def seed_iclei(path: Path) -> None:
 def seed_demo() -> None:
     """Add demo users of each role, hours and history to the ICLEI plan (never in production)."""
     if current_app.config["TRACKER_ENV"] == "production":
-        raise click.ClickException("refusing to add demo accounts in production (TRACKER_ENV=production).")
+        raise click.ClickException(_("refusing to add demo accounts in production (TRACKER_ENV=production)."))
     result = load_plan(db.session)
 
     password = os.environ.get("TRACKER_DEMO_PASSWORD") or DEMO_PASSWORD
     accounts = load_demo(db.session, result.plan, today(), password)
     accounts += load_demo_network(db.session, result.plan, today(), hash_password(password))
     db.session.commit()
-    click.echo(f"Demo accounts (password for each: {password}):")
+    click.echo(_("Demo accounts (password for each: %(password)s):", password=password))
     for email, role in accounts:
         click.echo(f"  {role:<11} {email}")
 
@@ -132,16 +151,20 @@ def user_create(email: str, name: str, role: str, organisation: str | None, netw
     try:
         # Checked before the password is asked for: a missing network is a mistake to say at once.
         if coordinator and not (network or "").strip():
-            raise AccountError("network", "is required for a coordinator: name the network they coordinate")
+            raise AccountError(
+                "network", _("is required for a coordinator: name the network they coordinate")
+            )
         home = (
             find_network(db.session, network) if coordinator else find_organisation(db.session, organisation)
         )
         if coordinator and organisation:
             raise AccountError(
-                "organisation", "must not be given for a coordinator, who belongs to a network"
+                "organisation", _("must not be given for a coordinator, who belongs to a network")
             )
         if not coordinator and network:
-            raise AccountError("network", "is only for coordinators; use 'network add' for an organisation")
+            raise AccountError(
+                "network", _("is only for coordinators; use 'network add' for an organisation")
+            )
     except AccountError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
@@ -162,7 +185,9 @@ def user_create(email: str, name: str, role: str, organisation: str | None, netw
     except AccountError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
-    click.echo(f"Created {user.role.value} {user.email} in {home.name}.")
+    click.echo(
+        _("Created %(role)s %(email)s in %(home)s.", role=user.role.value, email=user.email, home=home.name)
+    )
 
 
 @network_cli.command("create")
@@ -176,7 +201,7 @@ def network_create(name: str) -> None:
     except AccountError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
-    click.echo(f"Created network {network.name} (id {network.id}).")
+    click.echo(_("Created network %(name)s (id %(id)s).", name=network.name, id=network.id))
 
 
 @network_cli.command("add")
@@ -191,10 +216,10 @@ def network_add(network: str, organisation: str) -> None:
     except AccountError as error:
         raise click.ClickException(str(error)) from None
     if not add_member(db.session, found, member):
-        click.echo(f"{member.name} already belongs to {found.name}.")
+        click.echo(_("%(member)s already belongs to %(network)s.", member=member.name, network=found.name))
         return
     db.session.commit()
-    click.echo(f"Added {member.name} to {found.name}.")
+    click.echo(_("Added %(member)s to %(network)s.", member=member.name, network=found.name))
 
 
 @organisation_cli.command("create")
@@ -212,10 +237,16 @@ def organisation_create(name: str, country: str, region: str, network: str | Non
     except AccountError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
-    joined = f", a member of {found.name}" if found else ""
+    joined = _(", a member of %(network)s", network=found.name) if found else ""
     click.echo(
-        f"Created organisation {organisation.name} (id {organisation.id}) in {organisation.country}, "
-        f"{organisation.region.value}{joined}."
+        _(
+            "Created organisation %(name)s (id %(id)s) in %(country)s, %(region)s%(joined)s.",
+            name=organisation.name,
+            id=organisation.id,
+            country=organisation.country,
+            region=_(organisation.region.value),
+            joined=joined,
+        )
     )
 
 
@@ -232,7 +263,7 @@ def plan_share(plan_id: int, sharing: str, organisation: str | None) -> None:
     """Share a plan: private (its organisation only), network (its networks) or public (a link)."""
     plan = db.session.get(Plan, plan_id)
     if plan is None:
-        raise click.ClickException(f"plan: there is no plan {plan_id}")
+        raise click.ClickException(_("plan: there is no plan %(id)s", id=plan_id))
     try:
         owner = find_organisation(db.session, organisation) if organisation else None
         changed = set_sharing(db.session, plan, sharing, organisation=owner, path="flask plan share")
@@ -243,12 +274,26 @@ def plan_share(plan_id: int, sharing: str, organisation: str | None) -> None:
         db.session.rollback()
         raise click.ClickException("; ".join(f"{k}: {v}" for k, v in error.errors.items())) from None
     if not changed:
-        click.echo(f"Plan {plan.id} ({plan.title}) is already {plan.sharing.value}.")
+        click.echo(
+            _(
+                "Plan %(id)s (%(title)s) is already %(sharing)s.",
+                id=plan.id,
+                title=plan.title,
+                sharing=plan.sharing.value,
+            )
+        )
         return
     db.session.commit()
-    click.echo(f"Plan {plan.id} ({plan.title}) is now {plan.sharing.value}.")
+    click.echo(
+        _(
+            "Plan %(id)s (%(title)s) is now %(sharing)s.",
+            id=plan.id,
+            title=plan.title,
+            sharing=plan.sharing.value,
+        )
+    )
     if plan.public_token:
-        click.echo(f"Its public page: /public/plans/{plan.public_token}")
+        click.echo(_("Its public page: %(path)s", path=f"/public/plans/{plan.public_token}"))
 
 
 @token_cli.command("create")
@@ -259,12 +304,12 @@ def token_create(email: str, name: str) -> None:
     """Create an API token; it is printed once, on the last line, and stored hashed."""
     user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
     if user is None:
-        raise click.ClickException(f"email: no user has the email {email}")
+        raise click.ClickException(_("email: no user has the email %(email)s", email=email))
     row, token = create_token(db.session, user, name)
     db.session.flush()
     record_event(db.session, SecurityEventKind.TOKEN_CREATED, user=user, detail=f"token {row.id} (command)")
     db.session.commit()
-    click.echo(f"API token for {user.email} (shown once; keep it secret):")
+    click.echo(_("API token for %(email)s (shown once; keep it secret):", email=user.email))
     click.echo(token)
 
 
@@ -280,13 +325,18 @@ def token_list(email: str | None, organisation: str | None) -> None:
         raise click.ClickException(str(error)) from None
     rows = tokens_of(db.session, Scope(frozenset({org.id})), email)
     if not rows:
-        click.echo("No tokens.")
+        click.echo(_("No tokens."))
     for row in rows:
-        state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
-        used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never"
+        state = _("revoked %(day)s", day=f"{row.revoked_at:%Y-%m-%d}") if row.revoked_at else _("active")
+        used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else _("never")
         click.echo(
             f"{row.id:>5}  {row.user.email:<30} {row.name or '-':<20} "
-            f"created {row.created_at:%Y-%m-%d}  last used {used}  {state}"
+            + _(
+                "created %(day)s  last used %(used)s  %(state)s",
+                day=f"{row.created_at:%Y-%m-%d}",
+                used=used,
+                state=state,
+            )
         )
 
 
@@ -297,14 +347,14 @@ def token_revoke(token_id: int) -> None:
     """Revoke the token with this id (see `token list`): calls with it get 401 from now on."""
     row = db.session.get(ApiToken, token_id)
     if row is None:
-        raise click.ClickException(f"token: there is no token {token_id}")
+        raise click.ClickException(_("token: there is no token %(id)s", id=token_id))
     if not revoke_token(row):
-        click.echo(f"Token {token_id} was already revoked.")
+        click.echo(_("Token %(id)s was already revoked.", id=token_id))
         return
     detail = f"token {row.id} (command)"
     record_event(db.session, SecurityEventKind.TOKEN_REVOKED, user=row.user, detail=detail)
     db.session.commit()
-    click.echo(f"Revoked token {token_id} of {row.user.email}.")
+    click.echo(_("Revoked token %(id)s of %(email)s.", id=token_id, email=row.user.email))
 
 
 @export_cli.command("xlsx")
@@ -315,13 +365,13 @@ def export_xlsx(plan_id: int, path: Path) -> None:
     """Write the plan workbook (Plan, Actions, Hours, History) to PATH."""
     plan = db.session.get(Plan, plan_id)
     if plan is None:
-        raise click.ClickException(f"plan: there is no plan {plan_id}")
+        raise click.ClickException(_("plan: there is no plan %(id)s", id=plan_id))
     data = EXPORTS["plan"](db.session, plan, today())
     try:
         path.write_bytes(data)
     except OSError as error:
         raise click.ClickException(f"{path}: {error.strerror}") from None
-    click.echo(f"Wrote {path} ({len(data):,} bytes).")
+    click.echo(_("Wrote %(path)s (%(size)s bytes).", path=path, size=format_decimal(len(data))))
 
 
 @import_cli.command("xlsx")
@@ -352,15 +402,32 @@ def import_xlsx(path: Path, organisation: str | None) -> None:
         raise click.ClickException(f"{path}: {conflict.message}") from None
     except ImportFailed as failure:
         db.session.rollback()
-        click.echo(f"{path}: nothing was imported, because:", err=True)
+        click.echo(_("%(path)s: nothing was imported, because:", path=path), err=True)
         for problem in failure.problems:
             click.echo(f"  {problem}", err=True)
         raise SystemExit(1) from None
     db.session.commit()
-    verb = "Created" if result.created else "Updated"
+    message = (
+        _(
+            "Created plan %(id)s (%(title)s): %(added)s actions added, %(changed)s changed, "
+            "%(unchanged)s unchanged, %(missing)s not in the file."
+        )
+        if result.created
+        else _(
+            "Updated plan %(id)s (%(title)s): %(added)s actions added, %(changed)s changed, "
+            "%(unchanged)s unchanged, %(missing)s not in the file."
+        )
+    )
     click.echo(
-        f"{verb} plan {result.plan.id} ({result.plan.title}): {result.added} actions added, "
-        f"{result.changed} changed, {result.unchanged} unchanged, {result.not_in_file} not in the file."
+        message
+        % {
+            "id": result.plan.id,
+            "title": result.plan.title,
+            "added": result.added,
+            "changed": result.changed,
+            "unchanged": result.unchanged,
+            "missing": result.not_in_file,
+        }
     )
 
 
@@ -380,7 +447,7 @@ def report_biennial(plan_id: int, start, end, path: Path) -> None:
     """
     plan = db.session.get(Plan, plan_id)
     if plan is None:
-        raise click.ClickException(f"plan: there is no plan {plan_id}")
+        raise click.ClickException(_("plan: there is no plan %(id)s", id=plan_id))
     start, end = start.date(), end.date()
     for option, day in (("from", start), ("to", end)):
         try:
@@ -388,7 +455,9 @@ def report_biennial(plan_id: int, start, end, path: Path) -> None:
         except validation.Invalid as error:
             raise click.ClickException(f"{option}: {error.errors[option]}") from None
     if end < start:
-        raise click.ClickException(f"to: {end.isoformat()} is before --from {start.isoformat()}")
+        raise click.ClickException(
+            _("to: %(end)s is before --from %(start)s", end=end.isoformat(), start=start.isoformat())
+        )
     draft = db.session.scalar(
         sa.select(Assessment)
         .where(Assessment.plan_id == plan.id, Assessment.period_start == start, Assessment.period_end == end)
@@ -402,9 +471,18 @@ def report_biennial(plan_id: int, start, end, path: Path) -> None:
         raise click.ClickException(f"{path}: {error.strerror}") from None
     summary = data["summary"]
     click.echo(
-        f"Wrote {path} ({len(content):,} bytes): {summary['actions']} actions, "
-        f"{summary['completed']} completed, {summary['started']} started and "
-        f"{summary['became_late']} became late in {start}..{end}."
+        _(
+            "Wrote %(path)s (%(size)s bytes): %(actions)s actions, %(completed)s completed, "
+            "%(started)s started and %(late)s became late in %(start)s..%(end)s.",
+            path=path,
+            size=format_decimal(len(content)),
+            actions=summary["actions"],
+            completed=summary["completed"],
+            started=summary["started"],
+            late=summary["became_late"],
+            start=start,
+            end=end,
+        )
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -22,13 +23,15 @@ class Conflict(Exception):
         self.records = list(records)
 
 
-STALE = "{what} was changed by someone else since you opened it; nothing was saved."
+def stale(what: str) -> str:
+    """The refusal of a change made from a stale copy of ``what``."""
+    return _("%(what)s was changed by someone else since you opened it; nothing was saved.", what=what)
 
 
 def expect_version(record, version: int, what: str) -> None:
     """Refuse to go on from a stale copy."""
     if record.version != version:
-        raise Conflict(STALE.format(what=what), [record])
+        raise Conflict(stale(what), [record])
 
 
 def flush(session: Session, records: Sequence, what: str) -> None:
@@ -37,7 +40,7 @@ def flush(session: Session, records: Sequence, what: str) -> None:
         session.flush()
     except StaleDataError:
         session.rollback()
-        raise Conflict(STALE.format(what=what), records) from None
+        raise Conflict(stale(what), records) from None
 
 
 def claim(session: Session, record, version: int, what: str) -> None:
@@ -54,7 +57,7 @@ def claim(session: Session, record, version: int, what: str) -> None:
     )
     if result.rowcount != 1:
         session.rollback()
-        raise Conflict(STALE.format(what=what), [record])
+        raise Conflict(stale(what), [record])
     session.expire(record, ["version"])
 
 

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from tracker.accounts.models import User
@@ -54,8 +55,14 @@ def fits_in_the_day(
         room = max(HOURS_IN_A_DAY - already, Decimal(0))
         raise Invalid(
             {
-                "hours": f"{person.name} already has {_shown(already)} logged on {spent_on.isoformat()}; "
-                f"a day has 24 h, so at most {_shown(room)} more can be logged that day"
+                "hours": _(
+                    "%(person)s already has %(already)s logged on %(day)s; "
+                    "a day has 24 h, so at most %(room)s more can be logged that day",
+                    person=person.name,
+                    already=_shown(already),
+                    day=spent_on.isoformat(),
+                    room=_shown(room),
+                )
             }
         )
 
@@ -100,7 +107,7 @@ def update_entry(
 ) -> None:
     """Correct a time entry."""
     require_hooks()
-    what = "this time entry"
+    what = _("this time entry")
     expect_version(entry, version, what)
     if action is not None and action.id != entry.action_id:
         writable(action)
@@ -114,9 +121,9 @@ def update_entry(
 def delete_entry(session: Session, entry: TimeEntry, *, version: int) -> None:
     """Delete a time entry; the history keeps what it was."""
     require_hooks()
-    expect_version(entry, version, "this time entry")
+    expect_version(entry, version, _("this time entry"))
     session.delete(entry)
-    flush(session, [entry], "this time entry")
+    flush(session, [entry], _("this time entry"))
 
 
 def _logged_outside(session: Session, plan: Plan, years: range) -> list[tuple[int, str]]:
@@ -135,7 +142,8 @@ def _logged_outside(session: Session, plan: Plan, years: range) -> list[tuple[in
         .order_by(year)
     ).all()
     return [
-        (int(logged_in), f"{_shown(Decimal(hours))} logged in {int(logged_in)}") for logged_in, hours in rows
+        (int(logged_in), _("%(hours)s logged in %(year)s", hours=_shown(Decimal(hours)), year=int(logged_in)))
+        for logged_in, hours in rows
     ]
 
 

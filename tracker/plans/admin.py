@@ -6,6 +6,8 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import Session
 
 from tracker.accounts.models import Organisation
@@ -25,7 +27,7 @@ from tracker.plans.plan_templates import Template
 
 def _period(start: int, end: int) -> None:
     if end < start:
-        raise Invalid({"end_year": f"{end} is before the start year {start}"})
+        raise Invalid({"end_year": _("%(end)s is before the start year %(start)s", end=end, start=start)})
 
 
 def _title_free(session: Session, organisation_id: int, title: str, plan_id: int | None = None) -> None:
@@ -35,7 +37,9 @@ def _title_free(session: Session, organisation_id: int, title: str, plan_id: int
         )
     )
     if taken is not None:
-        raise Invalid({"title": f"another plan of your organisation is already called {title}"})
+        raise Invalid(
+            {"title": _("another plan of your organisation is already called %(title)s", title=title)}
+        )
 
 
 def create_plan(
@@ -59,7 +63,7 @@ def create_plan(
         for position, pillar in enumerate(template.pillars if template else (), start=1)
     ]
     session.add_all(pillars)
-    flush_new(session, [plan, *pillars], "the plan", lambda: _title_free(session, organisation_id, title))
+    flush_new(session, [plan, *pillars], _("the plan"), lambda: _title_free(session, organisation_id, title))
     return plan
 
 
@@ -76,8 +80,8 @@ def keeps_years(reader: OutsideReader) -> None:
         _readers.append(reader)
 
 
-def _counted(rows, one: str, many: str) -> list[tuple[int, str]]:
-    return [(year, (one if count == 1 else many).format(count=count, year=year)) for year, count in rows]
+def _counted(rows, words) -> list[tuple[int, str]]:
+    return [(year, words(count, year)) for year, count in rows]
 
 
 def _own_records_outside(session: Session, plan: Plan, years: range) -> list[tuple[int, str]]:
@@ -92,21 +96,32 @@ def _own_records_outside(session: Session, plan: Plan, years: range) -> list[tup
     action_join = (Action, Action.id == PlannedHours.action_id)
     return [
         *_counted(
-            by_year(PlannedHours, action_join), "{count} budget in {year}", "{count} budgets in {year}"
+            by_year(PlannedHours, action_join),
+            lambda n, year: ngettext(
+                "%(num)d budget in %(year)s", "%(num)d budgets in %(year)s", n, year=year
+            ),
         ),
         *_counted(
-            by_year(AllocationLine), "{count} allocation line in {year}", "{count} allocation lines in {year}"
+            by_year(AllocationLine),
+            lambda n, year: ngettext(
+                "%(num)d allocation line in %(year)s", "%(num)d allocation lines in %(year)s", n, year=year
+            ),
         ),
         *_counted(
             by_year(Occurrence, (Action, Action.id == Occurrence.action_id)),
-            "{count} occurrence mark in {year}",
-            "{count} occurrence marks in {year}",
+            lambda n, year: ngettext(
+                "%(num)d occurrence mark in %(year)s", "%(num)d occurrence marks in %(year)s", n, year=year
+            ),
         ),
     ]
 
 
 def _and(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return (
+        words[0]
+        if len(words) == 1
+        else _("%(list)s and %(last)s", list=", ".join(words[:-1]), last=words[-1])
+    )
 
 
 def check_period_keeps_records(session: Session, plan: Plan, start_year: int, end_year: int) -> None:
@@ -120,8 +135,11 @@ def check_period_keeps_records(session: Session, plan: Plan, start_year: int, en
         ("end_year", [w for y, w in found if y > end_year]),
     ):
         if side:
-            errors[field] = (
-                f"the period {start_year}-{end_year} would leave out {_and(side)}; move or delete them first"
+            errors[field] = _(
+                "the period %(first)s-%(last)s would leave out %(records)s; move or delete them first",
+                first=start_year,
+                last=end_year,
+                records=_and(side),
             )
     if errors:
         raise Invalid(errors)
@@ -131,13 +149,13 @@ def update_plan(
     session: Session, plan: Plan, *, title: str, start_year: int, end_year: int, version: int
 ) -> None:
     """Rename a plan or change its period; the period keeps every record in its years."""
-    expect_version(plan, version, "the plan")
+    expect_version(plan, version, _("the plan"))
     _period(start_year, end_year)
     check_period_keeps_records(session, plan, start_year, end_year)
     organisation_id, plan_id = plan.organisation_id, plan.id
     _title_free(session, organisation_id, title, plan_id)
     plan.title, plan.start_year, plan.end_year = title, start_year, end_year
-    flush_new(session, [plan], "the plan", lambda: _title_free(session, organisation_id, title, plan_id))
+    flush_new(session, [plan], _("the plan"), lambda: _title_free(session, organisation_id, title, plan_id))
 
 
 def _name_free(session: Session, plan: Plan, name: str, pillar_id: int | None = None) -> None:
@@ -147,7 +165,7 @@ def _name_free(session: Session, plan: Plan, name: str, pillar_id: int | None = 
         )
     )
     if taken is not None:
-        raise Invalid({"name": f"a pillar of this plan is already called {name}"})
+        raise Invalid({"name": _("a pillar of this plan is already called %(name)s", name=name)})
 
 
 def add_pillar(session: Session, plan: Plan, name: str) -> Pillar:
@@ -156,7 +174,7 @@ def add_pillar(session: Session, plan: Plan, name: str) -> Pillar:
     last = session.scalar(sa.select(sa.func.max(Pillar.position)).where(Pillar.plan_id == plan.id)) or 0
     pillar = Pillar(plan=plan, position=last + 1, name=name)
     session.add(pillar)
-    flush_new(session, [pillar], "the pillar", lambda: _name_free(session, plan, name))
+    flush_new(session, [pillar], _("the pillar"), lambda: _name_free(session, plan, name))
     return pillar
 
 
@@ -164,33 +182,36 @@ def rename_pillar(
     session: Session, pillar: Pillar, name: str, *, version: int, guidance: str | None = None
 ) -> None:
     """Give a pillar another name (and, when ``guidance`` is given, another guidance text)."""
-    expect_version(pillar, version, f"pillar {pillar.position}")
+    expect_version(pillar, version, _("pillar %(position)s", position=pillar.position))
     plan, pillar_id = pillar.plan, pillar.id
     _name_free(session, plan, name, pillar_id)
     pillar.name = name
     if guidance is not None:
         pillar.guidance = guidance
     flush_new(
-        session, [pillar], f"pillar {pillar.position}", lambda: _name_free(session, plan, name, pillar_id)
+        session,
+        [pillar],
+        _("pillar %(position)s", position=pillar.position),
+        lambda: _name_free(session, plan, name, pillar_id),
     )
 
 
 def move_pillar(session: Session, pillar: Pillar, step: int, *, version: int) -> None:
     """Swap a pillar with the one before (``step`` -1) or after (+1) it."""
-    expect_version(pillar, version, f"pillar {pillar.position}")
+    expect_version(pillar, version, _("pillar %(position)s", position=pillar.position))
     ordered = session.scalars(
         sa.select(Pillar).where(Pillar.plan_id == pillar.plan_id).order_by(Pillar.position, Pillar.id)
     ).all()
     index = ordered.index(pillar)
     other_index = index + step
     if step not in (-1, 1) or not 0 <= other_index < len(ordered):
-        raise Invalid({"direction": "this pillar cannot move further that way"})
+        raise Invalid({"direction": _("this pillar cannot move further that way")})
     # Renumber all, so that positions stay 1..n whatever they were before.
     ordered[index], ordered[other_index] = ordered[other_index], ordered[index]
     for position, each in enumerate(ordered, start=1):
         if each.position != position:
             each.position = position
-    flush(session, ordered, "the pillars")
+    flush(session, ordered, _("the pillars"))
 
 
 def add_allocation_line(
@@ -205,7 +226,15 @@ def add_allocation_line(
 ) -> AllocationLine:
     """Add a line to a year's allocation."""
     if year not in plan.years:
-        raise Invalid({"year": f"must be within the plan's period {plan.start_year}-{plan.end_year}"})
+        raise Invalid(
+            {
+                "year": _(
+                    "must be within the plan's period %(first)s-%(last)s",
+                    first=plan.start_year,
+                    last=plan.end_year,
+                )
+            }
+        )
     plan_id = plan.id
     _line_name_free(session, plan_id, year, name)
     last = (
@@ -220,7 +249,7 @@ def add_allocation_line(
         plan=plan, year=year, position=last + 1, kind=kind, name=name, hours=hours, description=description
     )
     session.add(line)
-    flush_new(session, [line], "the line", lambda: _line_name_free(session, plan_id, year, name))
+    flush_new(session, [line], _("the line"), lambda: _line_name_free(session, plan_id, year, name))
     return line
 
 
@@ -234,14 +263,14 @@ def _line_name_free(session: Session, plan_id: int, year: int, name: str, line_i
         )
     )
     if taken is not None:
-        raise Invalid({"name": f"{year} already has a line called {name}"})
+        raise Invalid({"name": _("%(year)s already has a line called %(name)s", year=year, name=name)})
 
 
 def update_allocation_line(
     session: Session, line: AllocationLine, *, kind: AllocationKind, name: str, hours: Decimal, version: int
 ) -> None:
     """Change a line's kind, name or hours."""
-    what = f"the {line.year} line {line.name}"
+    what = _("the %(year)s line %(name)s", year=line.year, name=line.name)
     expect_version(line, version, what)
     plan_id, year, line_id = line.plan_id, line.year, line.id
     _line_name_free(session, plan_id, year, name, line_id)
@@ -251,6 +280,6 @@ def update_allocation_line(
 
 def delete_allocation_line(session: Session, line: AllocationLine, *, version: int) -> None:
     """Remove a line from a year's allocation (the history keeps it)."""
-    expect_version(line, version, f"the {line.year} line {line.name}")
+    expect_version(line, version, _("the %(year)s line %(name)s", year=line.year, name=line.name))
     session.delete(line)
-    flush(session, [line], "the line")
+    flush(session, [line], _("the line"))

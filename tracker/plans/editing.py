@@ -12,9 +12,10 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from tracker.core.concurrency import STALE, Conflict, claim, expect_version, flush, flush_new
+from tracker.core.concurrency import Conflict, claim, expect_version, flush, flush_new, stale
 from tracker.core.db import utcnow
 from tracker.core.validation import Invalid
 from tracker.history.recording import note_change, record_unchanged
@@ -23,13 +24,16 @@ from tracker.plans.history import take_effect_on
 from tracker.plans.models import Action, Cadence, Occurrence, Pillar, Plan, PlannedHours, Status, StatusChange
 from tracker.plans.timeline import occurrence_years
 
-ARCHIVED = "action: {code} is archived and can no longer be changed."
+
+def archived_message(code: str) -> str:
+    """The refusal of a change to an archived action."""
+    return _("action: %(code)s is archived and can no longer be changed.", code=code)
 
 
 def writable(action: Action) -> None:
     """Archived actions keep their hours and history, and change no more."""
     if action.archived_at is not None:
-        raise Conflict(ARCHIVED.format(code=action.code), [action])
+        raise Conflict(archived_message(action.code), [action])
 
 
 def check_effective_day(session: Session, action: Action, day: date, *, today: date, field: str) -> None:
@@ -38,17 +42,28 @@ def check_effective_day(session: Session, action: Action, day: date, *, today: d
     in order (and its latest change is its current status)."""
     plan = session.get(Plan, action.plan_id)
     if day.year not in plan.years:
-        raise Invalid({field: f"must be within the plan's period {plan.start_year}-{plan.end_year}"})
+        raise Invalid(
+            {
+                field: _(
+                    "must be within the plan's period %(first)s-%(last)s",
+                    first=plan.start_year,
+                    last=plan.end_year,
+                )
+            }
+        )
     if day > today:
-        raise Invalid({field: f"must not be after today ({today.isoformat()})"})
+        raise Invalid({field: _("must not be after today (%(today)s)", today=today.isoformat())})
     previous = session.scalar(
         sa.select(sa.func.max(StatusChange.effective_on)).where(StatusChange.action_id == action.id)
     )
     if previous is not None and day < previous:
         raise Invalid(
             {
-                field: f"must not be before {previous.isoformat()}, when the previous status change "
-                f"of {action.code} took effect"
+                field: _(
+                    "must not be before %(day)s, when the previous status change of %(code)s took effect",
+                    day=previous.isoformat(),
+                    code=action.code,
+                )
             }
         )
 
@@ -71,7 +86,7 @@ def change_status(
     """
     require_history()
     writable(action)
-    expect_version(action, version, f"action {action.code}")
+    expect_version(action, version, _("action %(code)s", code=action.code))
     if as_of is not None:
         if today is None:
             raise ValueError("change_status needs today to check as_of")
@@ -85,7 +100,7 @@ def change_status(
     note_change(action, note)
     if as_of is not None:
         take_effect_on(action, as_of)
-    flush(session, [action], f"action {action.code}")
+    flush(session, [action], _("action %(code)s", code=action.code))
     return True
 
 
@@ -98,14 +113,15 @@ def change_statuses(
         sa.select(Action).where(Action.plan_id == plan.id, Action.id.in_(versions))
     ).all()
     if len(actions) != len(versions):
-        raise Invalid({"actions": "some of the chosen actions are not in this plan"})
-    stale = [action for action in actions if action.version != versions[action.id]]
+        raise Invalid({"actions": _("some of the chosen actions are not in this plan")})
+    behind = [action for action in actions if action.version != versions[action.id]]
     archived = [action for action in actions if action.archived_at is not None]
     if archived:
-        raise Conflict(ARCHIVED.format(code=", ".join(a.code for a in archived)), archived)
-    if stale:
-        codes = ", ".join(action.code for action in stale)
-        raise Conflict(STALE.format(what=f"actions {codes}" if len(stale) > 1 else f"action {codes}"), stale)
+        raise Conflict(archived_message(", ".join(a.code for a in archived)), archived)
+    if behind:
+        codes = ", ".join(action.code for action in behind)
+        what = _("actions %(codes)s", codes=codes) if len(behind) > 1 else _("action %(code)s", code=codes)
+        raise Conflict(stale(what), behind)
     changed = []
     for action in actions:
         if action.status is not status:
@@ -114,7 +130,7 @@ def change_statuses(
             changed.append(action)
         elif note:
             record_unchanged(session, action, "status", note)
-    flush(session, actions, "one of the actions")
+    flush(session, actions, _("one of the actions"))
     return changed
 
 
@@ -128,15 +144,24 @@ def mark_occurrence(
         action.cadence, action.start_year, action.end_year, plan.start_year, plan.end_year
     )
     if year not in years:
-        listed = ", ".join(map(str, years)) or "none"
-        raise Invalid({"year": f"{action.code} has no occurrence in {year} (its occurrences: {listed})"})
+        listed = ", ".join(map(str, years)) or _("none")
+        raise Invalid(
+            {
+                "year": _(
+                    "%(code)s has no occurrence in %(year)s (its occurrences: %(listed)s)",
+                    code=action.code,
+                    year=year,
+                    listed=listed,
+                )
+            }
+        )
     mark = session.scalar(
         sa.select(Occurrence).where(Occurrence.action_id == action.id, Occurrence.year == year)
     )
-    what = f"the {year} occurrence of {action.code}"
+    what = _("the %(year)s occurrence of %(code)s", year=year, code=action.code)
     if mark is None:
         if version != 0:
-            raise Conflict(STALE.format(what=what))
+            raise Conflict(stale(what))
         mark = Occurrence(action=action, year=year, done=done, note=note)
         session.add(mark)
     else:
@@ -148,7 +173,7 @@ def mark_occurrence(
     except sa.exc.IntegrityError:
         # Someone recorded the same occurrence at the same moment.
         session.rollback()
-        raise Conflict(STALE.format(what=what)) from None
+        raise Conflict(stale(what)) from None
     return mark
 
 
@@ -198,9 +223,13 @@ def check_timeline(plan: Plan, fields: ActionFields, *, saved_start: int | None 
     period = f"{plan.start_year}-{plan.end_year}"
     errors = {}
     if fields.start_year not in years and fields.start_year != saved_start:
-        errors["start_year"] = f"{fields.start_year} is outside the plan's period {period}"
+        errors["start_year"] = _(
+            "%(year)s is outside the plan's period %(period)s", year=fields.start_year, period=period
+        )
     if fields.end_year is not None and fields.end_year not in years:
-        errors["end_year"] = f"{fields.end_year} is outside the plan's period {period}"
+        errors["end_year"] = _(
+            "%(year)s is outside the plan's period %(period)s", year=fields.end_year, period=period
+        )
     if errors:
         raise Invalid(errors)
 
@@ -216,7 +245,7 @@ def update_action(
     """Save the action form: its fields and its budgets, from the version the person saw."""
     require_history()
     writable(action)
-    what = f"action {action.code}"
+    what = _("action %(code)s", code=action.code)
     expect_version(action, version, what)
     check_timeline(action.pillar.plan, fields, saved_start=action.start_year)
     # No autoflush: all of it is written by the one guarded flush below.
@@ -247,30 +276,32 @@ def add_action(
     )
     session.add(action)
     note_change(action, note)
-    flush_new(session, [action], f"action {code}", lambda: _code_free(session, plan_id, code))
+    flush_new(session, [action], _("action %(code)s", code=code), lambda: _code_free(session, plan_id, code))
     return action
 
 
 def _code_free(session: Session, plan_id: int, code: str) -> None:
     taken = session.scalar(sa.select(Action.id).where(Action.plan_id == plan_id, Action.code == code))
     if taken is not None:
-        raise Invalid({"code": f"{code} is already used in this plan"})
+        raise Invalid({"code": _("%(code)s is already used in this plan", code=code)})
 
 
 def archive_action(session: Session, action: Action, *, version: int) -> None:
     """Archive an action instead of deleting it: its hours and history stay."""
     require_history()
     writable(action)
-    expect_version(action, version, f"action {action.code}")
+    expect_version(action, version, _("action %(code)s", code=action.code))
     action.archived_at = utcnow()
-    flush(session, [action], f"action {action.code}")
+    flush(session, [action], _("action %(code)s", code=action.code))
 
 
 def restore_action(session: Session, action: Action, *, version: int) -> None:
     """Bring an archived action back into the plan, as it was; the history records it."""
     require_history()
     if action.archived_at is None:
-        raise Conflict(f"action: {action.code} is not archived; there is nothing to restore.", [action])
-    expect_version(action, version, f"action {action.code}")
+        raise Conflict(
+            _("action: %(code)s is not archived; there is nothing to restore.", code=action.code), [action]
+        )
+    expect_version(action, version, _("action %(code)s", code=action.code))
     action.archived_at = None
-    flush(session, [action], f"action {action.code}")
+    flush(session, [action], _("action %(code)s", code=action.code))

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from tracker.core import validation
@@ -76,7 +78,10 @@ def _text(problems: list[str], where: str, record: dict, name: str, *, required:
     try:
         return validation.text(name, record.get(name), required=required, limit=limit)
     except Invalid as error:
-        problems.extend(f"{where}field '{field}': {message}" for field, message in error.errors.items())
+        problems.extend(
+            where + _("field '%(field)s': %(problem)s", field=field, problem=message)
+            for field, message in error.errors.items()
+        )
         return ""
 
 
@@ -84,23 +89,49 @@ def _unknown(problems: list[str], where: str, record: dict, known: tuple[str, ..
     for name in record:
         if name not in known:
             allowed = ", ".join(known)
-            problems.append(f"{where}field '{str(name)[:40]}' is not a template field (allowed: {allowed})")
+            problems.append(
+                where
+                + _(
+                    "field '%(field)s' is not a template field (allowed: %(allowed)s)",
+                    field=str(name)[:40],
+                    allowed=allowed,
+                )
+            )
 
 
 def read_template(data: bytes, *, key: str, shipped: bool = False) -> Template:
     """The template in ``data`` (a JSON file's bytes), or :class:`TemplateInvalid` listing every
     problem, each naming its field (``pillar 2: field 'guidance': must not be empty``)."""
     if len(data) > MAX_TEMPLATE_BYTES:
-        raise TemplateInvalid([f"file: larger than {MAX_TEMPLATE_BYTES // 1024} KB ({len(data):,} bytes)"])
+        raise TemplateInvalid(
+            [
+                _(
+                    "file: larger than %(limit)s KB (%(size)s bytes)",
+                    limit=MAX_TEMPLATE_BYTES // 1024,
+                    size=format_decimal(len(data)),
+                )
+            ]
+        )
     try:
         raw = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
-        raise TemplateInvalid(["file: not UTF-8 text; save the template as UTF-8 JSON"]) from None
+        raise TemplateInvalid([_("file: not UTF-8 text; save the template as UTF-8 JSON")]) from None
     except (json.JSONDecodeError, RecursionError) as error:
-        detail = f"line {error.lineno}, column {error.colno}: {error.msg}" if hasattr(error, "lineno") else ""
-        raise TemplateInvalid([f"file: not valid JSON ({detail or 'nested too deeply'})"]) from None
+        detail = (
+            _(
+                "line %(line)s, column %(column)s: %(error)s",
+                line=error.lineno,
+                column=error.colno,
+                error=error.msg,
+            )
+            if hasattr(error, "lineno")
+            else ""
+        )
+        raise TemplateInvalid(
+            [_("file: not valid JSON (%(detail)s)", detail=detail or _("nested too deeply"))]
+        ) from None
     if not isinstance(raw, dict):
-        raise TemplateInvalid(["file: must hold one JSON object with the fields name and pillars"])
+        raise TemplateInvalid([_("file: must hold one JSON object with the fields name and pillars")])
     problems: list[str] = []
     _unknown(problems, "", raw, FIELDS)
     name = _text(problems, "", raw, "name", required=True, limit=MAX_NAME)
@@ -109,23 +140,36 @@ def read_template(data: bytes, *, key: str, shipped: bool = False) -> Template:
     listed = raw.get("pillars")
     pillars: list[TemplatePillar] = []
     if not isinstance(listed, list) or not listed:
-        problems.append("field 'pillars': must be a list of at least one pillar")
+        problems.append(_("field 'pillars': must be a list of at least one pillar"))
         listed = []
     elif len(listed) > MAX_PILLARS:
-        problems.append(f"field 'pillars': at most {MAX_PILLARS} pillars (it has {len(listed)})")
+        problems.append(
+            _(
+                "field 'pillars': at most %(most)s pillars (it has %(count)s)",
+                most=MAX_PILLARS,
+                count=len(listed),
+            )
+        )
         listed = []
     seen: dict[str, int] = {}
     for position, pillar in enumerate(listed, start=1):
-        where = f"pillar {position}: "
+        where = _("pillar %(position)s: ", position=position)
         if not isinstance(pillar, dict):
-            problems.append(f"{where}must be an object with the fields name and guidance")
+            problems.append(where + _("must be an object with the fields name and guidance"))
             continue
         _unknown(problems, where, pillar, PILLAR_FIELDS)
         pillar_name = _text(problems, where, pillar, "name", required=True, limit=MAX_NAME)
         guidance = _text(problems, where, pillar, "guidance", required=True, limit=MAX_GUIDANCE)
         folded = pillar_name.casefold()
         if pillar_name and folded in seen:
-            problems.append(f"{where}field 'name': {pillar_name} is also the name of pillar {seen[folded]}")
+            problems.append(
+                where
+                + _(
+                    "field 'name': %(name)s is also the name of pillar %(position)s",
+                    name=pillar_name,
+                    position=seen[folded],
+                )
+            )
         seen.setdefault(folded, position)
         pillars.append(TemplatePillar(pillar_name, guidance))
     if problems:
@@ -164,7 +208,7 @@ def find_template(field: str, key: str, session: Session, scope: Scope) -> Templ
     for template in templates_for(session, scope):
         if template.key == key:
             return template
-    raise Invalid({field: f"{key[:60]!r} is not one of the templates offered"})
+    raise Invalid({field: _("%(key)s is not one of the templates offered", key=repr(key[:60]))})
 
 
 def _name_free(session: Session, scope: Scope, name: str) -> None:
@@ -175,7 +219,7 @@ def _name_free(session: Session, scope: Scope, name: str) -> None:
         )
     )
     if name.casefold() in shipped or taken is not None:
-        raise TemplateInvalid([f"field 'name': there is already a template called {name}"])
+        raise TemplateInvalid([_("field 'name': there is already a template called %(name)s", name=name)])
 
 
 def add_template(
@@ -194,5 +238,5 @@ def add_template(
         organisation_id=organisation_id, name=template.name, content=content, uploaded_by_id=uploaded_by
     )
     session.add(row)
-    flush_new(session, [row], "the template", lambda: _name_free(session, scope, template.name))
+    flush_new(session, [row], _("the template"), lambda: _name_free(session, scope, template.name))
     return _uploaded(row)

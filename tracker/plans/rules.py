@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tracker.core.validation import Invalid, choice, text
-from tracker.plans.models import Cadence, Status, pillar_label
+from tracker.plans.models import AllocationKind, Cadence, Status, pillar_label
 
 __all__ = ["CODE_PATTERN", "action_code", "cadence", "pillar_label", "status", "status_labels"]
 
@@ -24,7 +25,14 @@ def action_code(field: str, value) -> str:
     """
     code = text(field, value, required=True, limit=MAX_CODE)
     if not CODE_PATTERN.match(code):
-        raise Invalid({field: f"{code[:20]!r} is not a code: use numbers separated by dots, such as 3.1.8"})
+        raise Invalid(
+            {
+                field: _(
+                    "%(typed)s is not a code: use numbers separated by dots, such as 3.1.8",
+                    typed=repr(code[:20]),
+                )
+            }
+        )
     return code
 
 
@@ -42,6 +50,18 @@ STATUS_WORDS = {
     Status.COMPLETED: _l("completed"),
     Status.ONGOING: _l("ongoing"),
     Status.UPCOMING: _l("upcoming"),
+}
+
+# The words of the other enumerations people read (``_(cadence.value)`` in the templates).
+CADENCE_WORDS = {
+    Cadence.ONCE: _l("once"),
+    Cadence.ONGOING: _l("ongoing"),
+    Cadence.YEARLY: _l("yearly"),
+    Cadence.EVERY_TWO_YEARS: _l("every two years"),
+}
+KIND_WORDS = {
+    AllocationKind.MANAGEMENT: _l("management"),
+    AllocationKind.IMPLEMENTATION: _l("implementation"),
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from tracker.accounts.events import record_event
@@ -41,7 +42,11 @@ def set_sharing(
     sharing = choice("sharing", value, Sharing)
     if organisation is not None and plan.organisation_id != organisation.id:
         raise Invalid(
-            {"plan": f"plan {plan.id} belongs to another organisation: only its own admins share it"}
+            {
+                "plan": _(
+                    "plan %(id)s belongs to another organisation: only its own admins share it", id=plan.id
+                )
+            }
         )
     if version is not None:
         expect_version(plan, version, plan.title)

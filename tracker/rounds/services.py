@@ -15,11 +15,13 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.accounts.models import Membership, Organisation, User
 from tracker.core.concurrency import Conflict, expect_version, flush, flush_new
 from tracker.core.db import utcnow
+from tracker.core.i18n import N_
 from tracker.core.validation import Invalid
 from tracker.dashboard.figures import build_dashboard
 from tracker.plans.models import STATUSES, Plan
@@ -34,11 +36,14 @@ class Damaged(Exception):
 
 
 class MemberState(enum.StrEnum):
-    """Where a member stands in a round."""
+    """Where a member stands in a round (its value is the English word: ``_(state.value)``)."""
 
     SUBMITTED = "submitted"
     LATE = "late"  # submitted after the due date
     NOT_SUBMITTED = "not submitted"
+
+
+STATE_WORDS = (N_("submitted"), N_("late"), N_("not submitted"))
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,7 @@ def _title_free(session: Session, network_id: int, title: str) -> None:
         )
     )
     if taken is not None:
-        raise Invalid({"title": f"Title: the network already has a round called {title}"})
+        raise Invalid({"title": _("Title: the network already has a round called %(title)s", title=title)})
 
 
 def open_round(
@@ -73,8 +78,12 @@ def open_round(
     if due_on < date(year, 1, 1):
         raise Invalid(
             {
-                "due_on": f"Due date: {due_on.isoformat()} is before the round's year {year}; "
-                f"choose a day from {year}-01-01 on"
+                "due_on": _(
+                    "Due date: %(day)s is before the round's year %(year)s; choose a day from %(first)s on",
+                    day=due_on.isoformat(),
+                    year=year,
+                    first=f"{year}-01-01",
+                )
             }
         )
     _title_free(session, network_id, title)
@@ -82,17 +91,17 @@ def open_round(
         network_id=network_id, title=title, year=year, due_on=due_on, opened_by_id=opened_by.id
     )
     session.add(round_)
-    flush_new(session, [round_], "the round", lambda: _title_free(session, network_id, title))
+    flush_new(session, [round_], _("the round"), lambda: _title_free(session, network_id, title))
     return round_
 
 
 def close_round(session: Session, round_: ReportingRound, *, version: int) -> None:
     """Close a round: no member submits to it any more; what was submitted stays."""
     if round_.closed:
-        raise Conflict(f"round: {round_.title} is already closed.", [round_])
-    expect_version(round_, version, f"the round {round_.title}")
+        raise Conflict(_("round: %(title)s is already closed.", title=round_.title), [round_])
+    expect_version(round_, version, _("the round %(title)s", title=round_.title))
     round_.closed_at = utcnow()
-    flush(session, [round_], f"the round {round_.title}")
+    flush(session, [round_], _("the round %(title)s", title=round_.title))
 
 
 def _percent(part: Decimal | int, whole: Decimal | int) -> str | None:
@@ -154,9 +163,15 @@ def _submitted_already(session: Session, round_: ReportingRound, organisation: O
     )
     if earlier is not None:
         raise Conflict(
-            f"round: {organisation.name} already submitted {earlier.plan_title} to {round_.title} "
-            f"on {earlier.submitted_on.isoformat()} (by {earlier.submitted_by.name}); a round takes "
-            "one plan from each member, and nothing was submitted."
+            _(
+                "round: %(member)s already submitted %(plan)s to %(round)s on %(day)s (by %(person)s); "
+                "a round takes one plan from each member, and nothing was submitted.",
+                member=organisation.name,
+                plan=earlier.plan_title,
+                round=round_.title,
+                day=earlier.submitted_on.isoformat(),
+                person=earlier.submitted_by.name,
+            )
         )
 
 
@@ -174,8 +189,12 @@ def submit(
     organisation = plan.organisation
     if round_.closed:
         raise Conflict(
-            f"round: {round_.title} was closed on {round_.closed_at.date().isoformat()}; "
-            "it takes no more submissions, and nothing was submitted.",
+            _(
+                "round: %(title)s was closed on %(day)s; it takes no more submissions, "
+                "and nothing was submitted.",
+                title=round_.title,
+                day=round_.closed_at.date().isoformat(),
+            ),
             [round_],
         )
     member = session.scalar(
@@ -184,12 +203,19 @@ def submit(
         )
     )
     if member is None or by.organisation_id != organisation.id:
-        raise Invalid({"plan": f"Plan: {plan.title} is not a plan of a member of this round's network"})
+        raise Invalid(
+            {"plan": _("Plan: %(title)s is not a plan of a member of this round's network", title=plan.title)}
+        )
     if round_.year not in plan.years:
         raise Invalid(
             {
-                "plan": f"Plan: {plan.title} covers {plan.start_year}-{plan.end_year}, "
-                f"not the round's year {round_.year}"
+                "plan": _(
+                    "Plan: %(title)s covers %(first)s-%(last)s, not the round's year %(year)s",
+                    title=plan.title,
+                    first=plan.start_year,
+                    last=plan.end_year,
+                    year=round_.year,
+                )
             }
         )
     _submitted_already(session, round_, organisation)
@@ -220,29 +246,32 @@ def submit(
         again = session.get(ReportingRound, round_id)
         _submitted_already(session, again, session.get(Organisation, organisation_id))
 
-    flush_new(session, [submission], "the submission", twice)
+    flush_new(session, [submission], _("the submission"), twice)
     return submission
 
 
 def _checked(submission: RoundSubmission, what: str, data: bytes, expected: str) -> bytes:
     if sha256(data) != expected:
         raise Damaged(
-            f"The {what} {submission.organisation.name} submitted to this round no longer matches "
-            "the SHA-256 checksum recorded when it was submitted; it is not shown. "
-            "Restore the database from a backup."
+            _(
+                "The %(what)s %(member)s submitted to this round no longer matches the SHA-256 checksum "
+                "recorded when it was submitted; it is not shown. Restore the database from a backup.",
+                what=what,
+                member=submission.organisation.name,
+            )
         )
     return data
 
 
 def frozen_figures(submission: RoundSubmission) -> dict:
     """The figures as submitted, checked against their checksum."""
-    data = _checked(submission, "figures", submission.figures, submission.figures_sha256)
+    data = _checked(submission, _("figures"), submission.figures, submission.figures_sha256)
     return json.loads(data)
 
 
 def frozen_workbook(submission: RoundSubmission) -> bytes:
     """The plan workbook as submitted, checked against its checksum."""
-    return _checked(submission, "plan workbook", submission.workbook, submission.workbook_sha256)
+    return _checked(submission, _("plan workbook"), submission.workbook, submission.workbook_sha256)
 
 
 def member_statuses(session: Session, round_: ReportingRound, today: date) -> list[MemberStatus]:

@@ -14,9 +14,11 @@ import zipfile
 from collections import defaultdict
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
+from tracker.core.i18n import N_
 from tracker.rounds.models import ReportingRound
 from tracker.rounds.services import MemberState, MemberStatus, frozen_figures
 from tracker.workbooks import cells
@@ -25,38 +27,38 @@ PERCENT_FORMAT = "0.00"
 ACTION_KEYS = ("completed", "ongoing", "upcoming", "late")
 HOUR_KEYS = ("allocated", "planned", "logged")
 MEMBER_COLUMNS = [
-    ("Organisation", 34),
-    ("Country", 16),
-    ("State", 14),
-    ("Submitted on", 13),
-    ("Submitted by", 22),
-    ("Plan", 40),
-    ("Completed", 11),
-    ("Ongoing", 10),
-    ("Upcoming", 10),
-    ("Late actions", 10),
-    ("Actions", 9),
-    ("Share completed (%)", 12),
-    ("Allocated h", 12),
-    ("Planned h", 12),
-    ("Logged h", 12),
-    ("Share used (%)", 12),
-    ("Figures SHA-256", 20),
-    ("Workbook SHA-256", 20),
+    (N_("Organisation"), 34),
+    (N_("Country"), 16),
+    (N_("State"), 14),
+    (N_("Submitted on"), 13),
+    (N_("Submitted by"), 22),
+    (N_("Plan"), 40),
+    (N_("Completed"), 11),
+    (N_("Ongoing"), 10),
+    (N_("Upcoming"), 10),
+    (N_("Late actions"), 10),
+    (N_("Actions"), 9),
+    (N_("Share completed (%)"), 12),
+    (N_("Allocated h"), 12),
+    (N_("Planned h"), 12),
+    (N_("Logged h"), 12),
+    (N_("Share used (%)"), 12),
+    (N_("Figures SHA-256"), 20),
+    (N_("Workbook SHA-256"), 20),
 ]
 SUMMARY_COLUMNS = [
-    ("Region", 32),
-    ("Members", 10),
-    ("Submitted", 11),
-    ("Late", 8),
-    ("Not submitted", 13),
-    ("Completed", 11),
-    ("Ongoing", 10),
-    ("Upcoming", 10),
-    ("Late actions", 10),
-    ("Allocated h", 12),
-    ("Planned h", 12),
-    ("Logged h", 12),
+    (N_("Region"), 32),
+    (N_("Members"), 10),
+    (N_("Submitted"), 11),
+    (N_("Late"), 8),
+    (N_("Not submitted"), 13),
+    (N_("Completed"), 11),
+    (N_("Ongoing"), 10),
+    (N_("Upcoming"), 10),
+    (N_("Late actions"), 10),
+    (N_("Allocated h"), 12),
+    (N_("Planned h"), 12),
+    (N_("Logged h"), 12),
 ]
 # What a sheet's name may not hold (Excel), and its longest.
 SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -87,13 +89,13 @@ def _row(sheet, status: MemberStatus, figures: dict | None) -> list:
         return [
             cells.text(sheet, organisation.name),
             cells.text(sheet, organisation.country),
-            cells.text(sheet, status.state.value),
+            cells.text(sheet, _(status.state.value)),
         ]
     share_completed, share_used = figures["share_completed"], figures["share_used"]
     return [
         cells.text(sheet, figures["organisation"]["name"]),
         cells.text(sheet, figures["organisation"]["country"]),
-        cells.text(sheet, status.state.value),
+        cells.text(sheet, _(status.state.value)),
         cells.when(sheet, submission.submitted_on),
         cells.text(sheet, figures.get("submitted_by", "")),
         cells.text(sheet, figures["plan"]["title"]),
@@ -167,24 +169,26 @@ def build_round_workbook(round_: ReportingRound, network_name: str, statuses: li
     workbook.properties.title = round_.title
     workbook.properties.creator = "Gender Action Plan Tracker"
 
-    summary = cells.create_sheet(workbook, "Summary")
-    cells.columns(summary, [width for _, width in SUMMARY_COLUMNS])
-    summary.append([cells.text(summary, "Round"), cells.text(summary, round_.title)])
-    summary.append([cells.text(summary, "Network"), cells.text(summary, network_name)])
-    summary.append([cells.text(summary, "Year"), round_.year])
-    summary.append([cells.text(summary, "Due date"), cells.when(summary, round_.due_on)])
+    summary = cells.create_sheet(workbook, _("Summary"))
+    cells.columns(summary, [width for _title, width in SUMMARY_COLUMNS])
+    summary.append([cells.text(summary, _("Round")), cells.text(summary, round_.title)])
+    summary.append([cells.text(summary, _("Network")), cells.text(summary, network_name)])
+    summary.append([cells.text(summary, _("Year")), round_.year])
+    summary.append([cells.text(summary, _("Due date")), cells.when(summary, round_.due_on)])
     summary.append(
         [
-            cells.text(summary, "Figures"),
+            cells.text(summary, _("Figures")),
             cells.text(
                 summary,
-                "As each member submitted them (frozen, with SHA-256 checksums); "
-                "a member's region is the one it had when it submitted.",
+                _(
+                    "As each member submitted them (frozen, with SHA-256 checksums); "
+                    "a member's region is the one it had when it submitted."
+                ),
             ),
         ]
     )
     summary.append([])
-    summary.append(cells.header(summary, [title for title, _ in SUMMARY_COLUMNS]))
+    summary.append(cells.header(summary, [_(title) for title, _width in SUMMARY_COLUMNS]))
     network = _Totals()
     region_totals = {}
     for region in regions:
@@ -193,21 +197,21 @@ def build_round_workbook(round_: ReportingRound, network_name: str, statuses: li
             totals.add(status, figures[status.organisation.id])
             network.add(status, figures[status.organisation.id])
         region_totals[region] = totals
-        summary.append(_totals_row(summary, region, totals))
-    summary.append(_totals_row(summary, "Network total", network))
+        summary.append(_totals_row(summary, _(region), totals))
+    summary.append(_totals_row(summary, _("Network total"), network))
 
-    taken = {"summary"}
+    taken = {_("Summary").casefold()}
     for region in regions:
-        sheet = cells.create_sheet(workbook, sheet_title(region, taken))
-        cells.columns(sheet, [width for _, width in MEMBER_COLUMNS])
+        sheet = cells.create_sheet(workbook, sheet_title(_(region), taken))
+        cells.columns(sheet, [width for _title, width in MEMBER_COLUMNS])
         sheet.freeze_panes = "A2"
-        sheet.append(cells.header(sheet, [title for title, _ in MEMBER_COLUMNS]))
+        sheet.append(cells.header(sheet, [_(title) for title, _width in MEMBER_COLUMNS]))
         for status in by_region[region]:
             sheet.append(_row(sheet, status, figures[status.organisation.id]))
         totals = region_totals[region]
         sheet.append(
             [
-                cells.text(sheet, f"{region}: total"),
+                cells.text(sheet, _("%(region)s: total", region=_(region))),
                 None,
                 None,
                 None,

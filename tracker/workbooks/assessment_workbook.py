@@ -10,6 +10,8 @@ import io
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
@@ -24,20 +26,20 @@ from tracker.plans.models import STATUSES, Status
 from tracker.workbooks import cells
 
 SECTIONS = (
-    ("achievements", "Achievements"),
-    ("improvements", "Areas for improvement"),
-    ("next_steps", "Next steps"),
+    ("achievements", _l("Achievements")),
+    ("improvements", _l("Areas for improvement")),
+    ("next_steps", _l("Next steps")),
 )
 
 
 def _status(sheet, value: str | None):
     if value is None:
-        return cells.text(sheet, "not yet in the tracker")
+        return cells.text(sheet, _("not yet in the tracker"))
     return cells.status(sheet, Status(value), value)
 
 
 def _yes(sheet, flag: bool):
-    return cells.text(sheet, "yes" if flag else "no")
+    return cells.text(sheet, _("yes") if flag else _("no"))
 
 
 def _hours(sheet, value: str | None):
@@ -58,36 +60,36 @@ def build_assessment_workbook(data: dict) -> bytes:
 
 
 def _summary(workbook, data) -> None:
-    sheet = cells.create_sheet(workbook, "Summary")
+    sheet = cells.create_sheet(workbook, _("Summary"))
     cells.columns(sheet, [28, 60, 12, 12, 12, 12, 12, 12])
     t, n = cells.text, cells.number
     summary = data["summary"]
     rows = [
-        [cells.header(sheet, ["Report"])[0], t(sheet, data["title"])],
-        [t(sheet, "Plan"), t(sheet, data["plan"]["title"])],
-        [t(sheet, "Organisation"), t(sheet, data["plan"]["organisation"])],
-        [t(sheet, "Plan identifier"), t(sheet, data["plan"]["identifier"])],
-        [t(sheet, "Period from"), cells.when(sheet, date.fromisoformat(data["period"]["start"]))],
-        [t(sheet, "Period to"), cells.when(sheet, date.fromisoformat(data["period"]["end"]))],
-        [t(sheet, "Figures as of"), cells.when(sheet, date.fromisoformat(data["as_of"]))],
+        [cells.header(sheet, [_("Report")])[0], t(sheet, data["title"])],
+        [t(sheet, _("Plan")), t(sheet, data["plan"]["title"])],
+        [t(sheet, _("Organisation")), t(sheet, data["plan"]["organisation"])],
+        [t(sheet, _("Plan identifier")), t(sheet, data["plan"]["identifier"])],
+        [t(sheet, _("Period from")), cells.when(sheet, date.fromisoformat(data["period"]["start"]))],
+        [t(sheet, _("Period to")), cells.when(sheet, date.fromisoformat(data["period"]["end"]))],
+        [t(sheet, _("Figures as of")), cells.when(sheet, date.fromisoformat(data["as_of"]))],
     ]
     published = data.get("published")
     if published:
-        rows.append([t(sheet, "Published"), cells.when(sheet, datetime.fromisoformat(published["at"]))])
-        rows.append([t(sheet, "Published by"), t(sheet, published["by"])])
+        rows.append([t(sheet, _("Published")), cells.when(sheet, datetime.fromisoformat(published["at"]))])
+        rows.append([t(sheet, _("Published by")), t(sheet, published["by"])])
         if published.get("period_ended") is False:
-            rows.append([t(sheet, "Published before the period ended"), t(sheet, "yes")])
+            rows.append([t(sheet, _("Published before the period ended")), t(sheet, _("yes"))])
     rows += [
         [],
-        cells.header(sheet, ["In the period", "Actions"]),
-        [t(sheet, "Actions"), n(sheet, summary["actions"], "0")],
-        [t(sheet, "Completed in the period"), n(sheet, summary["completed"], "0")],
-        [t(sheet, "Started in the period"), n(sheet, summary["started"], "0")],
-        [t(sheet, "Became late in the period"), n(sheet, summary["became_late"], "0")],
-        [t(sheet, "Late at the end"), n(sheet, summary["late_at_end"], "0")],
-        [t(sheet, "Status changes"), n(sheet, summary["changes"], "0")],
+        cells.header(sheet, [_("In the period"), _("Actions")]),
+        [t(sheet, _("Actions")), n(sheet, summary["actions"], "0")],
+        [t(sheet, _("Completed in the period")), n(sheet, summary["completed"], "0")],
+        [t(sheet, _("Started in the period")), n(sheet, summary["started"], "0")],
+        [t(sheet, _("Became late in the period")), n(sheet, summary["became_late"], "0")],
+        [t(sheet, _("Late at the end")), n(sheet, summary["late_at_end"], "0")],
+        [t(sheet, _("Status changes")), n(sheet, summary["changes"], "0")],
         [],
-        cells.header(sheet, ["Status", "At the start", "At the end"]),
+        cells.header(sheet, [_("Status"), _("At the start"), _("At the end")]),
     ]
     for status in STATUSES:
         rows.append(
@@ -103,9 +105,9 @@ def _summary(workbook, data) -> None:
         cells.header(
             sheet,
             [
-                "Pillar",
-                *(f"{s.value} at the start" for s in STATUSES),
-                *(f"{s.value} at the end" for s in STATUSES),
+                _("Pillar"),
+                *(_("%(status)s at the start", status=_(s.value)) for s in STATUSES),
+                *(_("%(status)s at the end", status=_(s.value)) for s in STATUSES),
             ],
         )
     )
@@ -120,13 +122,13 @@ def _summary(workbook, data) -> None:
     last_pillar = len(rows)
     rows.append([])
     for key, title in SECTIONS:
-        rows.append([cells.header(sheet, [title])[0], t(sheet, data["sections"][key], wrap=True)])
+        rows.append([cells.header(sheet, [str(title)])[0], t(sheet, data["sections"][key], wrap=True)])
     for row in rows:
         sheet.append(row)
     if data["by_pillar"]:
         chart = BarChart()
         chart.type, chart.grouping, chart.overlap = "bar", "stacked", 100
-        chart.title, chart.y_axis.title = "Status by pillar at the end of the period", "Actions"
+        chart.title, chart.y_axis.title = _("Status by pillar at the end of the period"), _("Actions")
         chart.add_data(
             Reference(sheet, min_col=5, max_col=7, min_row=header_row, max_row=last_pillar),
             titles_from_data=True,
@@ -139,18 +141,18 @@ def _summary(workbook, data) -> None:
 
 
 def _actions(workbook, data) -> None:
-    sheet = cells.create_sheet(workbook, "Actions")
+    sheet = cells.create_sheet(workbook, _("Actions"))
     titles = [
-        "Code",
-        "Pillar",
-        "Title",
-        "Status at the start",
-        "Status at the end",
-        "Late at the start",
-        "Late at the end",
-        "Completed in the period",
-        "Started in the period",
-        "Became late in the period",
+        _("Code"),
+        _("Pillar"),
+        _("Title"),
+        _("Status at the start"),
+        _("Status at the end"),
+        _("Late at the start"),
+        _("Late at the end"),
+        _("Completed in the period"),
+        _("Started in the period"),
+        _("Became late in the period"),
     ]
     cells.columns(sheet, [10, 32, 60, 16, 16, 12, 12, 14, 14, 14])
     sheet.freeze_panes = "B2"
@@ -186,7 +188,7 @@ def _hours_sheet(workbook, data) -> None:
                 [
                     n(sheet, year["year"], "0"),
                     t(sheet, line["name"]),
-                    t(sheet, line["kind"]),
+                    t(sheet, _(line["kind"])),
                     _hours(sheet, line["allocated"]),
                     _hours(sheet, kind["planned"]) if line["kind"] == "implementation" else t(sheet, ""),
                     _hours(sheet, kind["logged"]),
@@ -200,7 +202,7 @@ def _hours_sheet(workbook, data) -> None:
                 [
                     n(sheet, year["year"], "0"),
                     t(sheet, pillar["pillar"]),
-                    t(sheet, "pillar"),
+                    t(sheet, _("pillar")),
                     t(sheet, ""),
                     _hours(sheet, pillar["planned"]),
                     _hours(sheet, pillar["logged"]),
@@ -212,8 +214,8 @@ def _hours_sheet(workbook, data) -> None:
         sheet.append(
             [
                 n(sheet, year["year"], "0"),
-                t(sheet, "Total"),
-                t(sheet, "total"),
+                t(sheet, _("Total")),
+                t(sheet, _("total")),
                 _hours(sheet, year["allocated"]),
                 _hours(sheet, year["planned"]),
                 _hours(sheet, year["logged"]),
@@ -227,7 +229,7 @@ def _hours_sheet(workbook, data) -> None:
         return
     sheet.append([])
     first = count + 3
-    sheet.append(cells.header(sheet, ["Year", "", "", "Allocated", "Planned", "Logged"]))
+    sheet.append(cells.header(sheet, [_("Year"), "_(", ")_(", ")Allocated_(", ")Planned_(", ")Logged"]))
     for year in data["hours"]:
         sheet.append(
             [
@@ -240,7 +242,7 @@ def _hours_sheet(workbook, data) -> None:
             ]
         )
     chart = BarChart()
-    chart.title, chart.y_axis.title = "Hours by year", "Hours"
+    chart.title, chart.y_axis.title = _("Hours by year"), _("Hours")
     last = first + len(data["hours"])
     chart.add_data(Reference(sheet, min_col=4, max_col=6, min_row=first, max_row=last), titles_from_data=True)
     chart.set_categories(Reference(sheet, min_col=1, min_row=first + 1, max_row=last))
@@ -249,10 +251,14 @@ def _hours_sheet(workbook, data) -> None:
 
 
 def _changes(workbook, data) -> None:
-    sheet = cells.create_sheet(workbook, "Changes")
+    sheet = cells.create_sheet(workbook, _("Changes"))
     cells.columns(sheet, [14, 10, 12, 12, 24, 60, 18])
     sheet.freeze_panes = "A2"
-    sheet.append(cells.header(sheet, ["Took effect on", "Action", "From", "To", "Who", "Note", "Recorded"]))
+    sheet.append(
+        cells.header(
+            sheet, [_("Took effect on"), _("Action"), _("From"), _("To"), _("Who"), _("Note"), _("Recorded")]
+        )
+    )
     t = cells.text
     for change in data["changes"]:
         recorded = datetime.fromisoformat(change["at"])
@@ -273,23 +279,25 @@ def _changes(workbook, data) -> None:
 
 
 def _survey(workbook, data) -> None:
-    sheet = cells.create_sheet(workbook, "Survey")
+    sheet = cells.create_sheet(workbook, _("Survey"))
     cells.columns(sheet, [40, 12, 12, 12, 12])
     survey = data["survey"]
     t, n = cells.text, cells.number
     respondents = survey["respondents"]
     rate = survey["response_rate"]
     sheet.append(
-        [t(sheet, "Respondents"), n(sheet, respondents, "0") if respondents is not None else t(sheet, "")]
+        [t(sheet, _("Respondents")), n(sheet, respondents, "0") if respondents is not None else t(sheet, "")]
     )
     sheet.append(
         [
-            t(sheet, "Response rate"),
+            t(sheet, _("Response rate")),
             n(sheet, Decimal(rate), PERCENT_NUMBER_FORMAT) if rate is not None else t(sheet, ""),
         ]
     )
     sheet.append([])
-    sheet.append(cells.header(sheet, ["Indicator", "Value", "Unit", "Previous survey", "Change"]))
+    sheet.append(
+        cells.header(sheet, [_("Indicator"), _("Value"), _("Unit"), _("Previous survey"), _("Change")])
+    )
     for indicator in survey["indicators"]:
         # Percentages and their change in percentage points by the pages' rules.
         percent = indicator["unit"].strip() in PERCENT_UNITS

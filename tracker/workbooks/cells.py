@@ -7,12 +7,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from types import MethodType
 
+from flask_babel import gettext as _
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from tracker.core.formatting import DATE_NUMBER_FORMAT, MOMENT_NUMBER_FORMAT
+from tracker.core.i18n import N_
 from tracker.hours.display import HOURS_PATTERN
 from tracker.plans.models import Status
 
@@ -160,7 +162,8 @@ def when(sheet, value: date | datetime, *, slot=None) -> WriteOnlyCell:
 
 
 def status(sheet, value: Status | None, label: str, *, slot=None):
-    """A status cell: its word, and its colour behind it."""
+    """A status cell: its word (in the reader's language), and its colour behind it."""
+    label = _(label) if label else label
     if value is None:
         return text(sheet, label, slot=slot)
     apply = lambda cell: setattr(cell, "fill", STATUS_FILLS[value])  # noqa: E731
@@ -184,13 +187,22 @@ def columns(sheet, widths: list[float]) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = width
 
 
-HOURS_TITLES = ["Year", "Line", "Kind", "Allocated", "Planned", "Logged", "Remaining", "Over-allocated"]
+HOURS_TITLES = [
+    N_("Year"),
+    N_("Line"),
+    N_("Kind"),
+    N_("Allocated"),
+    N_("Planned"),
+    N_("Logged"),
+    N_("Remaining"),
+    N_("Over-allocated"),
+]
 
 
 def hours_sheet(workbook):
     """The Hours sheet both workbooks share: its header, widths and frozen header row."""
-    sheet = create_sheet(workbook, "Hours")
+    sheet = create_sheet(workbook, _("Hours"))
     columns(sheet, [8, 44, 16, 12, 12, 12, 12, 16])
     sheet.freeze_panes = "A2"
-    sheet.append(header(sheet, HOURS_TITLES))
+    sheet.append(header(sheet, [_(title) for title in HOURS_TITLES]))
     return sheet

@@ -22,12 +22,15 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from babel.numbers import is_currency
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
 
 from tracker.accounts.models import Organisation
 from tracker.core import validation
 from tracker.core.concurrency import Conflict, flush
+from tracker.core.i18n import N_, languages, readings
 from tracker.core.validation import Invalid
 from tracker.history.recording import note_change
 from tracker.plans import rules
@@ -42,7 +45,7 @@ from tracker.plans.models import (
     Status,
     pillar_label,
 )
-from tracker.workbooks.plan_workbook import resources_cell
+from tracker.workbooks.plan_workbook import ACTION_COLUMNS, PLANNED_TITLE, resources_cell
 from tracker.workbooks.reading import Formula, ImportFailed, Problem, blank, cell_values, open_workbook
 
 REQUIRED_COLUMNS = ("Code", "Pillar", "Title", "Status", "Start year", "End year", "Cadence")
@@ -52,7 +55,52 @@ TEXT_COLUMNS = {
     "Objectives": ("objectives", validation.MAX_TEXT),
     "Responsible": ("responsible", validation.MAX_TEXT),
 }
-PLANNED = re.compile(r"^Planned hours (\d{4})$")
+PLAN_LABELS = (N_("Plan"), N_("Organisation"), N_("Period"), N_("Identifier"))
+SHEETS = (N_("Plan"), N_("Actions"))
+
+
+class Words:
+    """What the import reads in any language offered: a sheet title, a label, a column title or
+    a status, cadence or kind word as any catalogue writes it is read as its English key, and
+    ``Planned hours 2025`` in any language gives its year."""
+
+    def __init__(self):
+        keys = [
+            *SHEETS,
+            *PLAN_LABELS,
+            "Pillar",
+            "Allocation year",
+            *ACTION_COLUMNS,
+            *(status.value for status in Status),
+            *(cadence.value for cadence in Cadence),
+            *(kind.value for kind in AllocationKind),
+        ]
+        self.lookup = readings(keys)
+        planned = {PLANNED_TITLE}
+        for code in languages():
+            with force_locale(code):
+                planned.add(_(PLANNED_TITLE))
+        self.planned = [
+            re.compile(
+                "^" + re.escape(title.strip()).replace(re.escape("%(year)s"), r"\s*(\d{4})\s*") + "$", re.I
+            )
+            for title in planned
+        ]
+
+    def key(self, value):
+        """The English key ``value`` stands for (a string that is none is kept as it is)."""
+        if isinstance(value, str):
+            return self.lookup.get(value.strip().casefold(), value.strip())
+        return value
+
+    def planned_year(self, title: str) -> int | None:
+        for pattern in self.planned:
+            match = pattern.match(title.strip())
+            if match:
+                return int(match[1])
+        return None
+
+
 PERIOD = re.compile(r"^\s*(\d{4})\s*[-\u2013]\s*(\d{4})\s*$")
 # "Other resources" holds the text, then the money in brackets: "Venue (1500.00 EUR)". Only such a
 # bracket is money: an amount, then a currency code Babel knows or the two decimals the export
@@ -62,7 +110,7 @@ MONEY_AFTER_TEXT = re.compile(
 )
 MONEY_ONLY = re.compile(r"^\((?P<amount>\d+(?:\.\d+)?) (?P<currency>[A-Z]{3})\)$")
 EXPORTED_AMOUNT = re.compile(r"^\d+\.\d\d$")
-IMPORT_NOTE = "Imported from a workbook"
+IMPORT_NOTE = N_("Imported from a workbook")
 
 
 @dataclass
@@ -142,8 +190,11 @@ class _Sheet:
         # would empty or change the field without a word.
         shown = value.text if len(value.text) <= 40 else value.text[:40] + "…"
         self.note(
-            f"{shown} is a formula; the import reads typed values: type the value itself "
-            "(or paste it as values)",
+            _(
+                "%(formula)s is a formula; the import reads typed values: type the value itself "
+                "(or paste it as values)",
+                formula=shown,
+            ),
             row,
             column,
         )
@@ -161,9 +212,9 @@ class _Sheet:
 
 def _as_text(column: str, value, *, required: bool = False, limit: int = validation.MAX_TEXT) -> str:
     if isinstance(value, datetime | date):
-        raise Invalid({column: "must be text, not a date"})
+        raise Invalid({column: _("must be text, not a date")})
     if isinstance(value, bool):
-        raise Invalid({column: "must be text"})
+        raise Invalid({column: _("must be text")})
     if isinstance(value, int | float):
         value = str(int(value)) if float(value).is_integer() else repr(value)
     return validation.text(column, value, required=required, limit=limit)
@@ -176,7 +227,7 @@ def _as_code(column: str, value) -> str:
 
 def _as_number(column: str, value) -> Decimal:
     if isinstance(value, datetime | date | bool):
-        raise Invalid({column: "must be a number"})
+        raise Invalid({column: _("must be a number")})
     if isinstance(value, float):
         value = repr(value)
     return validation.planned_hours(column, value)
@@ -184,10 +235,10 @@ def _as_number(column: str, value) -> Decimal:
 
 def _as_year(column: str, value, *, required: bool = True) -> int | None:
     if isinstance(value, datetime | date | bool):
-        raise Invalid({column: "must be a year such as 2025"})
+        raise Invalid({column: _("must be a year such as %(example)s", example=2025)})
     if isinstance(value, float):
         if not value.is_integer():
-            raise Invalid({column: f"{value} is not a year"})
+            raise Invalid({column: _("%(typed)s is not a year", typed=value)})
         value = int(value)
     return validation.year(column, value, required=required)
 
@@ -196,21 +247,22 @@ def _rows(sheet) -> list[tuple]:
     return list(cell_values(sheet))
 
 
-def _read_plan_sheet(sheet, problems: list[Problem]):
+def _read_plan_sheet(sheet, problems: list[Problem], words: Words):
     notes = _Sheet("Plan", problems)
     rows = _rows(sheet)
     labels = {}
     for number, row in enumerate(rows, start=1):
-        if (
-            row
-            and isinstance(row[0], str)
-            and row[0].strip() in ("Plan", "Organisation", "Period", "Identifier")
-        ):
-            labels.setdefault(row[0].strip(), (number, row[1] if len(row) > 1 else None))
+        if row and isinstance(row[0], str) and words.key(row[0]) in PLAN_LABELS:
+            labels.setdefault(words.key(row[0]), (number, row[1] if len(row) > 1 else None))
     for label in ("Plan", "Period"):
         if label not in labels:
             notes.note(
-                f"the row '{label}' is missing (column A says '{label}', column B its value)", None, "A"
+                _(
+                    "the row '%(label)s' is missing (column A says '%(label)s', column B its value)",
+                    label=_(label),
+                ),
+                None,
+                "A",
             )
     title = start = end = None
     if "Plan" in labels:
@@ -222,13 +274,21 @@ def _read_plan_sheet(sheet, problems: list[Problem]):
         if isinstance(value, Formula):
             notes.formula(value, number, "B")
         elif match is None:
-            notes.note("the period must be two years such as 2023-2027", number, "B")
+            notes.note(
+                _("the period must be two years such as %(example)s", example="2023-2027"), number, "B"
+            )
         else:
             start, end = int(match[1]), int(match[2])
             if end < start:
-                notes.note(f"the period ends ({end}) before it starts ({start})", number, "B")
+                notes.note(
+                    _("the period ends (%(end)s) before it starts (%(start)s)", end=end, start=start),
+                    number,
+                    "B",
+                )
             elif not (start >= 1900 and end <= 2200):
-                notes.note(f"{start}-{end} is not a plausible period", number, "B")
+                notes.note(
+                    _("%(first)s-%(last)s is not a plausible period", first=start, last=end), number, "B"
+                )
     uid = None
     if "Identifier" in labels:
         number, value = labels["Identifier"]
@@ -239,7 +299,9 @@ def _read_plan_sheet(sheet, problems: list[Problem]):
                 uid = str(uuid.UUID(str(value).strip()))
             except ValueError:
                 notes.note(
-                    "the identifier is not one this tracker wrote; leave it empty for a new plan", number, "B"
+                    _("the identifier is not one this tracker wrote; leave it empty for a new plan"),
+                    number,
+                    "B",
                 )
 
     pillars: list[PillarRow] = []
@@ -247,10 +309,10 @@ def _read_plan_sheet(sheet, problems: list[Problem]):
     table = None
     for number, row in enumerate(rows, start=1):
         first = row[0] if row else None
-        if isinstance(first, str) and first.strip() == "Pillar":
+        if isinstance(first, str) and words.key(first) == "Pillar":
             table = "pillars"
             continue
-        if isinstance(first, str) and first.strip() == "Allocation year":
+        if isinstance(first, str) and words.key(first) == "Allocation year":
             table = "lines"
             continue
         if all(blank(value) for value in row):
@@ -262,24 +324,41 @@ def _read_plan_sheet(sheet, problems: list[Problem]):
             name = notes.parse(number, "B", _as_text, cells[1], required=True, limit=200)
             if position is not None and name is not None:
                 if any(p.name == name for p in pillars):
-                    notes.note(f"the pillar {name} is listed twice", number, "B")
+                    notes.note(_("the pillar %(name)s is listed twice", name=name), number, "B")
                 else:
                     pillars.append(PillarRow(position, name))
         elif table == "lines":
             year = notes.parse(number, "A", _as_year, cells[0])
             name = notes.parse(number, "B", _as_text, cells[1], required=True, limit=200)
-            kind = notes.parse(number, "C", validation.choice, cells[2], AllocationKind)
+            kind = notes.parse(number, "C", validation.choice, words.key(cells[2]), AllocationKind)
             hours = notes.parse(number, "D", _as_number, cells[3])
             if None in (year, name, kind, hours):
                 continue
             if start is not None and end is not None and not start <= year <= end:
-                notes.note(f"{year} is outside the plan's period {start}-{end}", number, "A")
+                notes.note(
+                    _(
+                        "%(year)s is outside the plan's period %(first)s-%(last)s",
+                        year=year,
+                        first=start,
+                        last=end,
+                    ),
+                    number,
+                    "A",
+                )
             elif any(line.year == year and line.name == name for line in lines):
-                notes.note(f"{year} already has a line called {name}", number, "B")
+                notes.note(
+                    _("%(year)s already has a line called %(name)s", year=year, name=name), number, "B"
+                )
             else:
                 lines.append(LineRow(number, year, name, kind, hours))
     if not pillars and "Plan" in labels:
-        notes.note("no pillars are listed (a 'Pillar' and 'Name' header, then one row a pillar)")
+        notes.note(
+            _(
+                "no pillars are listed (a '%(pillar)s' and '%(name)s' header, then one row a pillar)",
+                pillar=_("Pillar"),
+                name=_("Name"),
+            )
+        )
     return title, start, end, uid, pillars, lines
 
 
@@ -287,13 +366,13 @@ def _position(column: str, value) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise Invalid({column: "must be a whole number"})
+        raise Invalid({column: _("must be a whole number")})
     try:
         number = int(str(value).strip())
     except ValueError:
-        raise Invalid({column: f"{str(value)[:20]} is not a whole number"}) from None
+        raise Invalid({column: _("%(typed)s is not a whole number", typed=str(value)[:20])}) from None
     if not 1 <= number <= 1000:
-        raise Invalid({column: "must be between 1 and 1000"})
+        raise Invalid({column: _("must be between %(least)s and %(most)s", least=1, most=1000)})
     return number
 
 
@@ -308,26 +387,34 @@ def _resources(column: str, value) -> tuple[str, Decimal | None, str | None, str
     return text, None, None, text
 
 
-def _read_actions_sheet(sheet, pillars: list[PillarRow], start, end, problems: list[Problem]):
+def _read_actions_sheet(sheet, pillars: list[PillarRow], start, end, problems: list[Problem], words: Words):
     notes = _Sheet("Actions", problems)
     rows = cell_values(sheet)
     header = next(rows, None) or ()
     columns: dict[str, int] = {}
     for index, title in enumerate(header):
         if isinstance(title, str) and title.strip():
-            columns.setdefault(title.strip(), index)
+            columns.setdefault(words.key(title), index)
     missing = [title for title in REQUIRED_COLUMNS if title not in columns]
     for title in missing:
-        notes.note(f"the column {title} is missing from the header row", 1, title)
+        notes.note(_("the column %(title)s is missing from the header row", title=_(title)), 1, title)
     if missing:
         return []
     planned_columns = {}
     for title, index in columns.items():
-        match = PLANNED.match(title)
-        if match:
-            year = int(match[1])
+        year = words.planned_year(title)
+        if year is not None:
             if start is not None and not start <= year <= end:
-                notes.note(f"{year} is outside the plan's period {start}-{end}", 1, title)
+                notes.note(
+                    _(
+                        "%(year)s is outside the plan's period %(first)s-%(last)s",
+                        year=year,
+                        first=start,
+                        last=end,
+                    ),
+                    1,
+                    title,
+                )
             else:
                 planned_columns[year] = index
     labels = {}
@@ -354,21 +441,35 @@ def _read_actions_sheet(sheet, pillars: list[PillarRow], start, end, problems: l
         title = notes.parse(
             number, where("Title"), _as_text, cell("Title"), required=True, limit=validation.MAX_TITLE
         )
-        status = notes.parse(number, where("Status"), rules.status, cell("Status"))
-        cadence = notes.parse(number, where("Cadence"), rules.cadence, cell("Cadence"))
+        status = notes.parse(number, where("Status"), rules.status, words.key(cell("Status")))
+        cadence = notes.parse(number, where("Cadence"), rules.cadence, words.key(cell("Cadence")))
         start_year = notes.parse(number, where("Start year"), _as_year, cell("Start year"))
         end_year = notes.parse(number, where("End year"), _as_year, cell("End year"), required=False)
         if start_year and end_year and end_year < start_year:
-            notes.note(f"{end_year} is before the start year {start_year}", number, where("End year"))
+            notes.note(
+                _("%(end)s is before the start year %(start)s", end=end_year, start=start_year),
+                number,
+                where("End year"),
+            )
         if code is not None:
             if code in codes:
-                notes.note(f"the code {code} is also used in row {codes[code]}", number, where("Code"))
+                notes.note(
+                    _("the code %(code)s is also used in row %(row)s", code=code, row=codes[code]),
+                    number,
+                    where("Code"),
+                )
             else:
                 codes[code] = number
         if pillar_text is not None and pillar_text not in labels:
-            known = ", ".join(f"{p.position} {p.name}" for p in pillars) or "none"
+            known = ", ".join(f"{p.position} {p.name}" for p in pillars) or _("none")
             notes.note(
-                f"{pillar_text} is not a pillar of the Plan sheet (pillars: {known})", number, where("Pillar")
+                _(
+                    "%(pillar)s is not a pillar of the Plan sheet (pillars: %(known)s)",
+                    pillar=pillar_text,
+                    known=known,
+                ),
+                number,
+                where("Pillar"),
             )
         present = set()
         texts = {}
@@ -419,16 +520,26 @@ def read_plan_workbook(data: bytes) -> PlanWorkbook:
     workbook = open_workbook(data)
     problems: list[Problem] = []
     try:
-        names = workbook.sheetnames
-        for name in ("Plan", "Actions"):
-            if name not in names:
+        words = Words()
+        sheets = {}
+        for name in workbook.sheetnames:
+            sheets.setdefault(words.key(name), name)
+        for name in SHEETS:
+            if name not in sheets:
                 problems.append(
-                    Problem(f"the sheet {name} is missing (the workbook has: {', '.join(names)})", name)
+                    Problem(
+                        _(
+                            "the sheet %(name)s is missing (the workbook has: %(names)s)",
+                            name=_(name),
+                            names=", ".join(workbook.sheetnames),
+                        ),
+                        name,
+                    )
                 )
         if problems:
             raise ImportFailed(problems)
-        title, start, end, uid, pillars, lines = _read_plan_sheet(workbook["Plan"], problems)
-        actions = _read_actions_sheet(workbook["Actions"], pillars, start, end, problems)
+        title, start, end, uid, pillars, lines = _read_plan_sheet(workbook[sheets["Plan"]], problems, words)
+        actions = _read_actions_sheet(workbook[sheets["Actions"]], pillars, start, end, problems, words)
     finally:
         workbook.close()
     if problems:
@@ -453,7 +564,7 @@ def apply_import(session: Session, organisation: Organisation, book: PlanWorkboo
     plan = session.scalar(sa.select(Plan).where(Plan.uid == book.uid)) if book.uid else None
     if plan is not None and plan.organisation_id != organisation.id:
         problems.append(
-            Problem("this identifier belongs to a plan of another organisation", "Plan", None, "B")
+            Problem(_("this identifier belongs to a plan of another organisation"), "Plan", None, "B")
         )
         raise ImportFailed(problems)
     taken = session.scalar(
@@ -465,7 +576,16 @@ def apply_import(session: Session, organisation: Organisation, book: PlanWorkboo
     )
     if taken is not None:
         problems.append(
-            Problem(f"another plan of {organisation.name} is called {book.title}", "Plan", None, "B")
+            Problem(
+                _(
+                    "another plan of %(member)s is called %(title)s",
+                    member=organisation.name,
+                    title=book.title,
+                ),
+                "Plan",
+                None,
+                "B",
+            )
         )
     existing: dict[str, Action] = {}
     if plan is not None:
@@ -475,7 +595,10 @@ def apply_import(session: Session, organisation: Organisation, book: PlanWorkboo
             if action is not None and action.archived_at is not None:
                 problems.append(
                     Problem(
-                        f"the action {row.code} is archived and cannot change", "Actions", row.row, "A (Code)"
+                        _("the action %(code)s is archived and cannot change", code=row.code),
+                        "Actions",
+                        row.row,
+                        "A (Code)",
                     )
                 )
     if problems:
@@ -491,7 +614,7 @@ def apply_import(session: Session, organisation: Organisation, book: PlanWorkboo
             **({"uid": book.uid} if book.uid else {}),
         )
         session.add(plan)
-        note_change(plan, IMPORT_NOTE)
+        note_change(plan, _(IMPORT_NOTE))
         session.flush()
     else:
         for name in ("title", "start_year", "end_year"):
@@ -585,7 +708,7 @@ def apply_import(session: Session, organisation: Organisation, book: PlanWorkboo
                     **fields,
                 )
                 session.add(action)
-                note_change(action, IMPORT_NOTE)
+                note_change(action, _(IMPORT_NOTE))
                 changed = True
                 result.added += 1
                 budgets = {year: hours for year, hours in row.planned.items() if hours}
@@ -598,7 +721,7 @@ def apply_import(session: Session, organisation: Organisation, book: PlanWorkboo
                     changed = True
                 if action.status is not row.status:
                     action.status = row.status
-                    note_change(action, IMPORT_NOTE)
+                    note_change(action, _(IMPORT_NOTE))
                     changed = True
                 budgets = {}
                 if "planned" in row.present:
@@ -618,11 +741,11 @@ def apply_import(session: Session, organisation: Organisation, book: PlanWorkboo
                     result.unchanged += 1
     result.not_in_file = len(set(existing) - {row.code for row in book.actions})
     try:
-        flush(session, [plan], "the plan")
+        flush(session, [plan], _("the plan"))
     except sa.exc.IntegrityError:
         # Someone added the same pillar, line or action code while the file was being read.
         session.rollback()
         raise Conflict(
-            "the plan was changed by someone else while the file was being imported; nothing was saved."
+            _("the plan was changed by someone else while the file was being imported; nothing was saved.")
         ) from None
     return result

@@ -11,33 +11,37 @@ import io
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
 
 from tracker.accounts.models import User
+from tracker.core.i18n import N_
 from tracker.dashboard.figures import status_by_pillar
 from tracker.hours.rollup import ZERO, hour_rollup
 from tracker.plans.models import STATUSES, Action, AllocationKind, AllocationLine, Plan, StatusChange
 from tracker.tracking.lines import load_lines
 from tracker.workbooks import cells
 
+# The columns by their English titles (the import's keys); the sheet shows them translated.
 ACTION_COLUMNS = [
-    "Code",
-    "Pillar",
-    "Title",
-    "Status",
-    "Late",
-    "Start year",
-    "End year",
-    "Cadence",
-    "Timeline",
-    "Description",
-    "Objectives",
-    "Other resources",
-    "Responsible",
+    N_("Code"),
+    N_("Pillar"),
+    N_("Title"),
+    N_("Status"),
+    N_("Late"),
+    N_("Start year"),
+    N_("End year"),
+    N_("Cadence"),
+    N_("Timeline"),
+    N_("Description"),
+    N_("Objectives"),
+    N_("Other resources"),
+    N_("Responsible"),
 ]
+PLANNED_TITLE = N_("Planned hours %(year)s")
 WIDE = {"Title", "Description", "Objectives", "Other resources"}
 
 
@@ -70,16 +74,16 @@ def build_plan_workbook(session: Session, plan: Plan, on: date) -> bytes:
 
 
 def _plan_sheet(workbook, session, plan, pillars, lines) -> None:
-    sheet = cells.create_sheet(workbook, "Plan")
+    sheet = cells.create_sheet(workbook, _("Plan"))
     cells.columns(sheet, [26, 44, 14, 14, 14, 14])
     t = cells.text
     rows = [
-        [cells.header(sheet, ["Plan"])[0], t(sheet, plan.title)],
-        [t(sheet, "Organisation"), t(sheet, plan.organisation.name)],
-        [t(sheet, "Period"), t(sheet, f"{plan.start_year}-{plan.end_year}")],
-        [t(sheet, "Identifier"), t(sheet, plan.uid)],
+        [cells.header(sheet, [_("Plan")])[0], t(sheet, plan.title)],
+        [t(sheet, _("Organisation")), t(sheet, plan.organisation.name)],
+        [t(sheet, _("Period")), t(sheet, f"{plan.start_year}-{plan.end_year}")],
+        [t(sheet, _("Identifier")), t(sheet, plan.uid)],
         [],
-        cells.header(sheet, ["Pillar", "Name", "completed", "ongoing", "upcoming", "late"]),
+        cells.header(sheet, [_("Pillar"), _("Name"), _("completed"), _("ongoing"), _("upcoming"), _("late")]),
     ]
     for row in rows:
         sheet.append(row)
@@ -100,20 +104,20 @@ def _plan_sheet(workbook, session, plan, pillars, lines) -> None:
         .order_by(AllocationLine.year, AllocationLine.position, AllocationLine.id)
     ).all()
     sheet.append([])
-    sheet.append(cells.header(sheet, ["Allocation year", "Line", "Kind", "Hours"]))
+    sheet.append(cells.header(sheet, [_("Allocation year"), _("Line"), _("Kind"), _("Hours")]))
     for line in allocation:
         sheet.append(
             [
                 cells.number(sheet, line.year, "0"),
                 t(sheet, line.name),
-                t(sheet, line.kind.value),
+                t(sheet, _(line.kind.value)),
                 cells.number(sheet, line.hours),
             ]
         )
     if pillars:
         chart = BarChart()
         chart.type, chart.grouping, chart.overlap = "bar", "stacked", 100
-        chart.title, chart.y_axis.title = "Actions by pillar and status", "Actions"
+        chart.title, chart.y_axis.title = _("Actions by pillar and status"), _("Actions")
         chart.add_data(
             Reference(sheet, min_col=3, max_col=5, min_row=first - 1, max_row=last), titles_from_data=True
         )
@@ -125,7 +129,7 @@ def _plan_sheet(workbook, session, plan, pillars, lines) -> None:
 
 
 def _actions_sheet(workbook, session, plan, pillars, lines) -> None:
-    sheet = cells.create_sheet(workbook, "Actions")
+    sheet = cells.create_sheet(workbook, _("Actions"))
     texts = {
         row.id: row
         for row in session.execute(
@@ -142,7 +146,11 @@ def _actions_sheet(workbook, session, plan, pillars, lines) -> None:
     }
     labels = {pillar.id: pillar.label for pillar in pillars}
     years = list(plan.years)
-    titles = [*ACTION_COLUMNS, *(f"Planned hours {y}" for y in years), *(f"Logged hours {y}" for y in years)]
+    titles = [
+        *(_(title) for title in ACTION_COLUMNS),
+        *(_(PLANNED_TITLE, year=y) for y in years),
+        *(_("Logged hours %(year)s", year=y) for y in years),
+    ]
     sample = lines[:500]
     widths = [
         _width([line.code for line in sample], "Code"),
@@ -173,10 +181,10 @@ def _actions_sheet(workbook, session, plan, pillars, lines) -> None:
             t(sheet, labels[line.pillar_id], slot=2),
             t(sheet, line.title, wrap=True, slot=3),
             cells.status(sheet, line.status, line.status.value, slot=4),
-            "yes" if line.late else "no",
+            _("yes") if line.late else _("no"),
             n(sheet, line.start_year, "0", slot=6),
             n(sheet, line.end_year, "0", slot=7) if line.end_year else "",
-            line.cadence.value,
+            _(line.cadence.value),
             t(sheet, line.timeline_text, slot=9),
             t(sheet, more.description, wrap=True, slot=10),
             t(sheet, more.objectives, wrap=True, slot=11),
@@ -207,12 +215,12 @@ def _hours_sheet(workbook, session, plan, pillars, pillar_of) -> None:
                 [
                     n(sheet, year, "0"),
                     t(sheet, line.name),
-                    t(sheet, line.kind.value),
+                    t(sheet, _(line.kind.value)),
                     n(sheet, line.hours),
                     n(sheet, kind.planned) if line.kind is AllocationKind.IMPLEMENTATION else t(sheet, ""),
                     n(sheet, kind.logged),
                     n(sheet, kind.remaining),
-                    t(sheet, "yes" if kind.over_allocated else "no"),
+                    t(sheet, _("yes") if kind.over_allocated else _("no")),
                 ]
             )
             count += 1
@@ -221,25 +229,25 @@ def _hours_sheet(workbook, session, plan, pillars, pillar_of) -> None:
                 [
                     n(sheet, year, "0"),
                     t(sheet, pillar.label),
-                    t(sheet, "pillar"),
+                    t(sheet, _("pillar")),
                     t(sheet, ""),
                     n(sheet, pillar.planned),
                     n(sheet, pillar.logged),
                     n(sheet, pillar.remaining),
-                    t(sheet, "yes" if pillar.over_allocated else "no"),
+                    t(sheet, _("yes") if pillar.over_allocated else _("no")),
                 ]
             )
             count += 1
         sheet.append(
             [
                 n(sheet, year, "0"),
-                t(sheet, "Total"),
-                t(sheet, "total"),
+                t(sheet, _("Total")),
+                t(sheet, _("total")),
                 n(sheet, rollup.allocated),
                 n(sheet, rollup.planned),
                 n(sheet, rollup.logged),
                 n(sheet, rollup.remaining),
-                t(sheet, "yes" if rollup.over_allocated else "no"),
+                t(sheet, _("yes") if rollup.over_allocated else _("no")),
             ]
         )
         count += 1
@@ -248,7 +256,7 @@ def _hours_sheet(workbook, session, plan, pillars, pillar_of) -> None:
     # The year totals again, side by side, for the chart.
     sheet.append([])
     first = count + 3
-    sheet.append(cells.header(sheet, ["Year", "", "", "Allocated", "Planned", "Logged"]))
+    sheet.append(cells.header(sheet, [_("Year"), "_(", ")_(", ")Allocated_(", ")Planned_(", ")Logged"]))
     for year, rollup in totals:
         sheet.append(
             [
@@ -262,7 +270,7 @@ def _hours_sheet(workbook, session, plan, pillars, pillar_of) -> None:
         )
     last = first + len(totals)
     chart = BarChart()
-    chart.title, chart.y_axis.title = "Hours by year", "Hours"
+    chart.title, chart.y_axis.title = _("Hours by year"), _("Hours")
     chart.add_data(Reference(sheet, min_col=4, max_col=6, min_row=first, max_row=last), titles_from_data=True)
     chart.set_categories(Reference(sheet, min_col=1, min_row=first + 1, max_row=last))
     chart.width, chart.height = 18, 9
@@ -270,11 +278,15 @@ def _hours_sheet(workbook, session, plan, pillars, pillar_of) -> None:
 
 
 def _history_sheet(workbook, session, plan) -> None:
-    sheet = cells.create_sheet(workbook, "History")
+    sheet = cells.create_sheet(workbook, _("History"))
     cells.columns(sheet, [18, 10, 12, 12, 24, 60, 14])
     sheet.freeze_panes = "A2"
     # Date is when the change was recorded; a change recorded "as of" an earlier day says so.
-    sheet.append(cells.header(sheet, ["Date", "Action", "From", "To", "Who", "Note", "Took effect on"]))
+    sheet.append(
+        cells.header(
+            sheet, [_("Date"), _("Action"), _("From"), _("To"), _("Who"), _("Note"), _("Took effect on")]
+        )
+    )
     t = cells.text
     count = 0
     for at, code, before, after, who, note, effective_on in session.execute(
@@ -298,7 +310,7 @@ def _history_sheet(workbook, session, plan) -> None:
                 t(sheet, code, slot=2),
                 cells.status(sheet, before, before.value, slot=3) if before else "",
                 cells.status(sheet, after, after.value, slot=4),
-                t(sheet, who or "system", slot=5),
+                t(sheet, who or _("system"), slot=5),
                 t(sheet, note, wrap=True, slot=6),
                 cells.when(sheet, effective_on, slot=7),
             ]

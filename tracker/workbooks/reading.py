@@ -11,6 +11,8 @@ import io
 import zipfile
 from dataclasses import dataclass
 
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from openpyxl import load_workbook
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -60,33 +62,44 @@ def open_workbook(data: bytes):
     saves none), so that :func:`cell_values` can tell a formula from what someone typed.
     """
     if len(data) > MAX_FILE_BYTES:
-        raise _refuse(f"the file is {len(data) / 1024 / 1024:.1f} MB; the limit is 10 MB")
+        raise _refuse(
+            _(
+                "the file is %(size)s MB; the limit is %(limit)s MB",
+                size=format_decimal(len(data) / 1024 / 1024, format="#,##0.0"),
+                limit=10,
+            )
+        )
     if not data:
-        raise _refuse("the file is empty")
+        raise _refuse(_("the file is empty"))
     if data.startswith(OLE_MAGIC):
         if "EncryptionInfo".encode("utf-16-le") in data:
-            raise _refuse("the workbook is encrypted (password-protected): save it without a password")
-        raise _refuse("this is an old Excel 97-2003 (.xls) file: save it as an Excel workbook (.xlsx)")
+            raise _refuse(_("the workbook is encrypted (password-protected): save it without a password"))
+        raise _refuse(_("this is an old Excel 97-2003 (.xls) file: save it as an Excel workbook (.xlsx)"))
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise _refuse("the file is not an Excel workbook (.xlsx)") from None
+        raise _refuse(_("the file is not an Excel workbook (.xlsx)")) from None
     with archive:
         members = archive.infolist()
         if len(members) > MAX_MEMBERS:
-            raise _refuse(f"the file holds {len(members):,} parts, more than any workbook")
+            raise _refuse(
+                _(
+                    "the file holds %(parts)s parts, more than any workbook",
+                    parts=format_decimal(len(members)),
+                )
+            )
         unpacked = sum(member.file_size for member in members)
         if unpacked > MAX_UNPACKED_BYTES or any(
             member.file_size > MAX_RATIO * max(member.compress_size, 1024) for member in members
         ):
-            raise _refuse("the file unpacks to far more than it weighs and was not opened (a zip bomb?)")
+            raise _refuse(_("the file unpacks to far more than it weighs and was not opened (a zip bomb?)"))
         names = {member.filename for member in members}
         if "xl/workbook.xml" not in names and "[Content_Types].xml" not in names:
-            raise _refuse("the file is a zip archive, not an Excel workbook (.xlsx)")
+            raise _refuse(_("the file is a zip archive, not an Excel workbook (.xlsx)"))
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as error:
-        raise _refuse(f"the workbook cannot be read ({type(error).__name__})") from None
+        raise _refuse(_("the workbook cannot be read (%(error)s)", error=type(error).__name__)) from None
 
 
 class Formula:

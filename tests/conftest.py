@@ -20,6 +20,7 @@ from tracker import create_app
 from tracker.accounts.models import Organisation, Region
 from tracker.accounts.services import create_user
 from tracker.cli.seeding import load_plan
+from tracker.core.catalogues import compile_catalogues
 from tracker.core.extensions import db
 from tracker.core.permissions import ORGANISATION_ROLES, Role
 from tracker.schema import Base
@@ -27,6 +28,10 @@ from tracker.schema import Base
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "correct horse battery staple"
 BACKENDS = ["sqlite", "postgresql"]
+
+
+# The pages are read in the catalogues' languages: compile the .po files the checkout holds.
+compile_catalogues()
 
 
 def pytest_collection_modifyitems(config, items):

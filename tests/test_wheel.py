@@ -60,6 +60,9 @@ def expected_wheel_files() -> set[str]:
             if folder == "tracker" and relative.suffix != ".py" and relative.parts[0] != "static":
                 continue
             names.add(f"{target}/{relative.as_posix()}")
+    # The compiled catalogues, one beside each language's .po (setup.py compiles them).
+    for po in (ROOT / "tracker" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        names.add(po.with_suffix(".mo").relative_to(ROOT).as_posix())
     return names
 
 

@@ -247,7 +247,9 @@ def test_every_role_has_the_dashboard_and_a_viewer_can_change_nothing(client, au
     assert client.get("/dashboard").location == f"/plans/{iclei}/dashboard"
     html = client.get(f"/plans/{iclei}/dashboard").get_data(as_text=True)
     forms = re.findall(r'<form method="(\w+)"', html)
-    assert forms == ["post", "get", "get"]  # sign out, the year, the date to compare with
+    # Sign out, the year, the date to compare with; then the language (the person's own profile).
+    assert forms == ["post", "get", "get", "post"]
+    assert 'action="/language"' in html
 
 
 def test_no_module_uses_pyplot():

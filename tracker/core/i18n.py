@@ -1,7 +1,7 @@
 """Flask-Babel: every visible string goes through gettext; the language a person reads.
 
 The language is, in order: the one the person chose on their account page (``User.language``),
-else the one chosen with the switcher before signing in (kept in the session), else the best
+else the one chosen with the switcher before signing in (kept in a cookie), else the best
 of the browser's ``Accept-Language``, else their organisation's default
 (``Organisation.language``), else English. The catalogues live in ``tracker/translations``
 (README.md, "Translators' guide"); a language is offered once it is listed in ``LANGUAGES``.
@@ -17,18 +17,20 @@ from flask import (
     has_request_context,
     redirect,
     request,
-    session,
     url_for,
 )
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker.core.extensions import babel
+from tracker.core.extensions import babel, db
+from tracker.core.permissions import Need, requires
 
 LANGUAGES = ["en", "fr", "es"]
 DEFAULT_LANGUAGE = "en"
-SESSION_KEY = "language"
+# The choice made before signing in: a cookie, which outlives the session signing in renews.
+COOKIE = "language"
+COOKIE_DAYS = 365
 
 bp = Blueprint("language", __name__)
 
@@ -56,7 +58,7 @@ def select_locale() -> str:
     if not has_request_context():
         return current_app.config.get("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     person = current_user if current_user and current_user.is_authenticated else None
-    chosen = offered(getattr(person, "language", None)) or offered(session.get(SESSION_KEY))
+    chosen = offered(getattr(person, "language", None)) or offered(request.cookies.get(COOKIE))
     if chosen:
         return chosen
     browser = request.accept_languages.best_match(languages())
@@ -109,18 +111,25 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/language", methods=["GET", "POST"])
+@requires(Need.PUBLIC)
 def choose():
     """The switcher's form: keep the choice (on the profile when signed in) and go back."""
     values = request.form if request.method == "POST" else request.args
     code = offered(values.get("language"))
+    if code is not None and current_user.is_authenticated and request.method == "POST":
+        current_user.language = code
+        db.session.commit()
+    response = redirect(_safe_next(values.get("next")), code=303)
     if code is not None:
-        if current_user and current_user.is_authenticated and request.method == "POST":
-            from tracker.core.extensions import db
-
-            current_user.language = code
-            db.session.commit()
-        session[SESSION_KEY] = code
-    return redirect(_safe_next(values.get("next")), code=303)
+        response.set_cookie(
+            COOKIE,
+            code,
+            max_age=COOKIE_DAYS * 24 * 3600,
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
 
 
 def init_app(app: Flask) -> None:

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import format_decimal
+from babel import numbers
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 
 MAX_TITLE = 300
@@ -125,17 +126,53 @@ AMBIGUOUS = re.compile(r"[+-]?[1-9][0-9]{0,2}[.,][0-9]{3}")
 GROUPED = re.compile(r"[+-]?[1-9][0-9]{0,2}(?:[ .,'\u00a0\u202f][0-9]{3})+(?:[.,][0-9]+)?")
 
 
+SPACES = " \u00a0\u202f"
+
+
+def separators(locale=None) -> tuple[str, str]:
+    """The decimal and the thousands separator of ``locale`` (the page's language by default):
+    ``.`` and ``,`` in English, ``,`` and a narrow space in French, ``,`` and ``.`` in Spanish."""
+    locale = locale or get_locale() or "en"
+    return numbers.get_decimal_symbol(locale), numbers.get_group_symbol(locale)
+
+
+def _grouped_in_language(typed: str, locale=None) -> Decimal | None:
+    """``typed`` when it is written with the language's own thousands separator and decimal
+    separator after it (``1,234.5`` in English, ``1.234,5`` in Spanish, ``1 234,5`` in French),
+    or with several thousands separators (``1,234,567``), or with spaces as the language's
+    thousands separator (``1 500`` in French): it then means one number. Else ``None``."""
+    decimal_mark, group = separators(locale)
+    groups = SPACES if group in SPACES else group
+    pattern = re.compile(
+        rf"(?P<sign>[+-]?)(?P<whole>[1-9][0-9]{{0,2}}(?:[{re.escape(groups)}][0-9]{{3}})+)"
+        rf"(?:{re.escape(decimal_mark)}(?P<fraction>[0-9]+))?"
+    )
+    match = pattern.fullmatch(typed)
+    if match is None:
+        return None
+    whole = re.sub(rf"[{re.escape(groups)}]", "", match["whole"])
+    several = len(match["whole"]) - len(whole) > 1
+    if match["fraction"] is None and not several and group not in SPACES:
+        return None  # 1,500 in English could be someone's 1.5: refused as ambiguous below
+    return Decimal(f"{match['sign']}{whole}.{match['fraction'] or '0'}")
+
+
 def _typed_number(field: str, typed: str) -> Decimal:
     """Text a person typed, read only when it means one thing.
 
-    Refused, each with what to type instead: a thousands separator (``1,500``, ``1.500``,
-    ``1 500``, ``1,500.5``), digits other than 0-9 (full-width ``１２``), underscores (``1_0``)
-    and anything else :class:`~decimal.Decimal` would read but a person would not write
-    (``1e3``, ``NaN``).
+    The decimal separator is a point or a comma; thousands separators are read only as the
+    page's language writes them, with a decimal part after them (:func:`_grouped_in_language`).
+    Refused, each with what to type instead: a lone thousands separator (``1,500``, ``1.500``
+    could each be 1.5), another language's grouping (``1.500,5`` in English), digits other than
+    0-9 (full-width ``１２``), underscores (``1_0``) and anything else :class:`~decimal.Decimal`
+    would read but a person would not write (``1e3``, ``NaN``).
     """
     shown = f"'{typed[:20]}'"
     if any(character.isdigit() and not "0" <= character <= "9" for character in typed):
         raise Invalid({field: _("%(typed)s: type the digits 0-9, such as 12 or 1.5", typed=shown)})
+    grouped = _grouped_in_language(typed)
+    if grouped is not None:
+        return grouped
     if AMBIGUOUS.fullmatch(typed):
         sign = "-" if typed.startswith("-") else ""
         whole, fraction = re.split(r"[.,]", typed.lstrip("+-"))

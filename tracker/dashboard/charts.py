@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from tracker.core.i18n import text_direction
 from tracker.dashboard.figures import PillarStatus
 from tracker.hours.rollup import YearHours
 from tracker.plans.models import STATUSES, Pillar, Plan, Status
@@ -65,7 +66,13 @@ def new_figure(height: float) -> Figure:
 
 def to_svg(figure: Figure) -> bytes:
     """The figure as SVG bytes, with its text kept as text (searchable, scalable, and its size
-    readable by a test)."""
+    readable by a test). In a right-to-left language the chart is mirrored: its horizontal axis
+    runs from right to left and the vertical axis stands on the right, as the page reads."""
+    if text_direction() == "rtl":
+        for axes in figure.axes:
+            axes.invert_xaxis()
+            axes.yaxis.tick_right()
+            axes.yaxis.set_label_position("right")
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")

@@ -60,8 +60,8 @@ from tracker.tracking.lines import (
 bp = Blueprint("tracking", __name__)
 bp.add_app_template_global(errors_for, "errors_for")
 
-STATUS_CHOICES = [SelectChoice(status.value, status.value) for status in Status]
-CADENCE_CHOICES = [SelectChoice(cadence.value, cadence.value) for cadence in Cadence]
+STATUS_CHOICES = [SelectChoice(status.value, _l(status.value)) for status in Status]
+CADENCE_CHOICES = [SelectChoice(cadence.value, _l(cadence.value)) for cadence in Cadence]
 
 
 class StatusForm(FlaskForm):

@@ -22,6 +22,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from babel.numbers import is_currency
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session
 from tracker.accounts.models import Organisation
 from tracker.core import validation
 from tracker.core.concurrency import Conflict, flush
-from tracker.core.i18n import N_
+from tracker.core.i18n import N_, languages, readings
 from tracker.core.validation import Invalid
 from tracker.history.recording import note_change
 from tracker.plans import rules
@@ -44,7 +45,7 @@ from tracker.plans.models import (
     Status,
     pillar_label,
 )
-from tracker.workbooks.plan_workbook import resources_cell
+from tracker.workbooks.plan_workbook import ACTION_COLUMNS, PLANNED_TITLE, resources_cell
 from tracker.workbooks.reading import Formula, ImportFailed, Problem, blank, cell_values, open_workbook
 
 REQUIRED_COLUMNS = ("Code", "Pillar", "Title", "Status", "Start year", "End year", "Cadence")
@@ -54,7 +55,52 @@ TEXT_COLUMNS = {
     "Objectives": ("objectives", validation.MAX_TEXT),
     "Responsible": ("responsible", validation.MAX_TEXT),
 }
-PLANNED = re.compile(r"^Planned hours (\d{4})$")
+PLAN_LABELS = (N_("Plan"), N_("Organisation"), N_("Period"), N_("Identifier"))
+SHEETS = (N_("Plan"), N_("Actions"))
+
+
+class Words:
+    """What the import reads in any language offered: a sheet title, a label, a column title or
+    a status, cadence or kind word as any catalogue writes it is read as its English key, and
+    ``Planned hours 2025`` in any language gives its year."""
+
+    def __init__(self):
+        keys = [
+            *SHEETS,
+            *PLAN_LABELS,
+            "Pillar",
+            "Allocation year",
+            *ACTION_COLUMNS,
+            *(status.value for status in Status),
+            *(cadence.value for cadence in Cadence),
+            *(kind.value for kind in AllocationKind),
+        ]
+        self.lookup = readings(keys)
+        planned = {PLANNED_TITLE}
+        for code in languages():
+            with force_locale(code):
+                planned.add(_(PLANNED_TITLE))
+        self.planned = [
+            re.compile(
+                "^" + re.escape(title.strip()).replace(re.escape("%(year)s"), r"\s*(\d{4})\s*") + "$", re.I
+            )
+            for title in planned
+        ]
+
+    def key(self, value):
+        """The English key ``value`` stands for (a string that is none is kept as it is)."""
+        if isinstance(value, str):
+            return self.lookup.get(value.strip().casefold(), value.strip())
+        return value
+
+    def planned_year(self, title: str) -> int | None:
+        for pattern in self.planned:
+            match = pattern.match(title.strip())
+            if match:
+                return int(match[1])
+        return None
+
+
 PERIOD = re.compile(r"^\s*(\d{4})\s*[-\u2013]\s*(\d{4})\s*$")
 # "Other resources" holds the text, then the money in brackets: "Venue (1500.00 EUR)". Only such a
 # bracket is money: an amount, then a currency code Babel knows or the two decimals the export
@@ -201,17 +247,13 @@ def _rows(sheet) -> list[tuple]:
     return list(cell_values(sheet))
 
 
-def _read_plan_sheet(sheet, problems: list[Problem]):
+def _read_plan_sheet(sheet, problems: list[Problem], words: Words):
     notes = _Sheet("Plan", problems)
     rows = _rows(sheet)
     labels = {}
     for number, row in enumerate(rows, start=1):
-        if (
-            row
-            and isinstance(row[0], str)
-            and row[0].strip() in ("Plan", "Organisation", "Period", "Identifier")
-        ):
-            labels.setdefault(row[0].strip(), (number, row[1] if len(row) > 1 else None))
+        if row and isinstance(row[0], str) and words.key(row[0]) in PLAN_LABELS:
+            labels.setdefault(words.key(row[0]), (number, row[1] if len(row) > 1 else None))
     for label in ("Plan", "Period"):
         if label not in labels:
             notes.note(
@@ -267,10 +309,10 @@ def _read_plan_sheet(sheet, problems: list[Problem]):
     table = None
     for number, row in enumerate(rows, start=1):
         first = row[0] if row else None
-        if isinstance(first, str) and first.strip() == "Pillar":
+        if isinstance(first, str) and words.key(first) == "Pillar":
             table = "pillars"
             continue
-        if isinstance(first, str) and first.strip() == "Allocation year":
+        if isinstance(first, str) and words.key(first) == "Allocation year":
             table = "lines"
             continue
         if all(blank(value) for value in row):
@@ -288,7 +330,7 @@ def _read_plan_sheet(sheet, problems: list[Problem]):
         elif table == "lines":
             year = notes.parse(number, "A", _as_year, cells[0])
             name = notes.parse(number, "B", _as_text, cells[1], required=True, limit=200)
-            kind = notes.parse(number, "C", validation.choice, cells[2], AllocationKind)
+            kind = notes.parse(number, "C", validation.choice, words.key(cells[2]), AllocationKind)
             hours = notes.parse(number, "D", _as_number, cells[3])
             if None in (year, name, kind, hours):
                 continue
@@ -345,14 +387,14 @@ def _resources(column: str, value) -> tuple[str, Decimal | None, str | None, str
     return text, None, None, text
 
 
-def _read_actions_sheet(sheet, pillars: list[PillarRow], start, end, problems: list[Problem]):
+def _read_actions_sheet(sheet, pillars: list[PillarRow], start, end, problems: list[Problem], words: Words):
     notes = _Sheet("Actions", problems)
     rows = cell_values(sheet)
     header = next(rows, None) or ()
     columns: dict[str, int] = {}
     for index, title in enumerate(header):
         if isinstance(title, str) and title.strip():
-            columns.setdefault(title.strip(), index)
+            columns.setdefault(words.key(title), index)
     missing = [title for title in REQUIRED_COLUMNS if title not in columns]
     for title in missing:
         notes.note(_("the column %(title)s is missing from the header row", title=_(title)), 1, title)
@@ -360,9 +402,8 @@ def _read_actions_sheet(sheet, pillars: list[PillarRow], start, end, problems: l
         return []
     planned_columns = {}
     for title, index in columns.items():
-        match = PLANNED.match(title)
-        if match:
-            year = int(match[1])
+        year = words.planned_year(title)
+        if year is not None:
             if start is not None and not start <= year <= end:
                 notes.note(
                     _(
@@ -400,8 +441,8 @@ def _read_actions_sheet(sheet, pillars: list[PillarRow], start, end, problems: l
         title = notes.parse(
             number, where("Title"), _as_text, cell("Title"), required=True, limit=validation.MAX_TITLE
         )
-        status = notes.parse(number, where("Status"), rules.status, cell("Status"))
-        cadence = notes.parse(number, where("Cadence"), rules.cadence, cell("Cadence"))
+        status = notes.parse(number, where("Status"), rules.status, words.key(cell("Status")))
+        cadence = notes.parse(number, where("Cadence"), rules.cadence, words.key(cell("Cadence")))
         start_year = notes.parse(number, where("Start year"), _as_year, cell("Start year"))
         end_year = notes.parse(number, where("End year"), _as_year, cell("End year"), required=False)
         if start_year and end_year and end_year < start_year:
@@ -479,9 +520,12 @@ def read_plan_workbook(data: bytes) -> PlanWorkbook:
     workbook = open_workbook(data)
     problems: list[Problem] = []
     try:
-        names = workbook.sheetnames
-        for name in ("Plan", "Actions"):
-            if name not in names:
+        words = Words()
+        sheets = {}
+        for name in workbook.sheetnames:
+            sheets.setdefault(words.key(name), name)
+        for name in SHEETS:
+            if name not in sheets:
                 problems.append(
                     Problem(
                         _(
@@ -494,8 +538,8 @@ def read_plan_workbook(data: bytes) -> PlanWorkbook:
                 )
         if problems:
             raise ImportFailed(problems)
-        title, start, end, uid, pillars, lines = _read_plan_sheet(workbook["Plan"], problems)
-        actions = _read_actions_sheet(workbook["Actions"], pillars, start, end, problems)
+        title, start, end, uid, pillars, lines = _read_plan_sheet(workbook[sheets["Plan"]], problems, words)
+        actions = _read_actions_sheet(workbook[sheets["Actions"]], pillars, start, end, problems, words)
     finally:
         workbook.close()
     if problems:

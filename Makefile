@@ -57,11 +57,11 @@ clean:
 TRANSLATIONS := tracker/translations
 BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2
 messages: $(VENV)/.installed-app
-	$(BIN)/pybabel extract --no-location --sort-by-file --omit-header -F babel.cfg $(BABEL_KEYWORDS) \
-		--project="Gender Action Plan Tracker" -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel extract --sort-by-file -F babel.cfg $(BABEL_KEYWORDS) --project="Gender Action Plan Tracker" \
+		--copyright-holder="Gender Action Plan Tracker" --version=0.1.0 -o $(TRANSLATIONS)/messages.pot .
 	@for po in $(TRANSLATIONS)/*/LC_MESSAGES/messages.po; do \
 		test -f "$$po" || continue; \
-		$(BIN)/pybabel update --no-wrap -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
+		$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
 			-l $$(basename $$(dirname $$(dirname $$po))); \
 	done
 

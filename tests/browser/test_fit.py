@@ -35,6 +35,9 @@ READ = [
     "/people/{me}",
     "/account/password",
     "/account/two-step",
+    "/plans/{plan}/history",
+    "/plans/{plan}/history?since=2025-01-01&kind=all",
+    "/networks",
 ]
 # The dashboard's layout is #13 item 1; it is checked on its own below.
 DASHBOARD = ["/dashboard", "/plans/{plan}/dashboard?year=2025"]
@@ -59,6 +62,7 @@ PAGES = {
         "/admin/plans",
         "/admin/plans/{plan}",
         "/admin/plans/import",
+        "/admin/plans/templates",
     ],
 }
 

@@ -41,6 +41,18 @@ def N_(message: str) -> str:  # noqa: N802 (the name gettext tools know)
     return message
 
 
+# Words of enumerations the pages show as ``_(value)``: roles and plan sharing.
+ENUM_WORDS = (
+    N_("admin"),
+    N_("editor"),
+    N_("viewer"),
+    N_("coordinator"),
+    N_("private"),
+    N_("network"),
+    N_("public"),
+)
+
+
 def languages() -> list[str]:
     """The languages offered (the config may add one, as the tests add a right-to-left one)."""
     if has_app_context():

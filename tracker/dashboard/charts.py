@@ -90,19 +90,12 @@ def legible(axes) -> None:
             text.set_fontsize(FONT_PT)
 
 
-def status_by_pillar(rows: Sequence[PillarStatus], labels: dict[Status, str]) -> bytes:
-    """Horizontal stacked bars: how many actions of each pillar are in each status."""
-    return _status_by_pillar(rows, labels)
-
-
-def _status_by_pillar(rows: Sequence[PillarStatus], labels: dict[Status, str]) -> bytes:
-    figure = new_figure(0.45 * max(len(rows), 1) + 1.3)
-    axes = figure.add_subplot()
-    # The pillars by number: their names are in the table beside, at a legible size.
-    names = [plain(str(row.pillar.position)) for row in rows][::-1]
-    left = [0] * len(rows)
+def stacked_statuses(axes, names: list[str], counts: Sequence[dict[Status, int]], labels: dict) -> None:
+    """One horizontal bar per name, its actions stacked by status in the statuses' colours and
+    hatches (the same look wherever statuses are counted: a plan's pillars, a network's regions)."""
+    left = [0] * len(names)
     for status in STATUSES:
-        values = [row.counts[status] for row in rows][::-1]
+        values = [row[status] for row in counts]
         style = STATUS_STYLE[status]
         axes.barh(
             names,
@@ -115,6 +108,19 @@ def _status_by_pillar(rows: Sequence[PillarStatus], labels: dict[Status, str]) -
             label=plain(labels[status]),
         )
         left = [a + b for a, b in zip(left, values, strict=True)]
+
+
+def status_by_pillar(rows: Sequence[PillarStatus], labels: dict[Status, str]) -> bytes:
+    """Horizontal stacked bars: how many actions of each pillar are in each status."""
+    return _status_by_pillar(rows, labels)
+
+
+def _status_by_pillar(rows: Sequence[PillarStatus], labels: dict[Status, str]) -> bytes:
+    figure = new_figure(0.45 * max(len(rows), 1) + 1.3)
+    axes = figure.add_subplot()
+    # The pillars by number: their names are in the table beside, at a legible size.
+    names = [plain(str(row.pillar.position)) for row in rows][::-1]
+    stacked_statuses(axes, names, [row.counts for row in rows][::-1], labels)
     axes.set_xlabel(plain(labels["actions"]))
     axes.set_ylabel(plain(labels["pillar"]))
     axes.xaxis.get_major_locator().set_params(integer=True)

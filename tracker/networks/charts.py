@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from tracker.dashboard.charts import HOURS_STYLE, STATUS_STYLE, plain, to_svg
+from tracker.dashboard.charts import HOURS_STYLE, plain, stacked_statuses, to_svg
 from tracker.networks.rollup import NetworkRollup
-from tracker.plans.models import STATUSES
 
 
 def status_by_region(rollup: NetworkRollup, labels: dict) -> bytes:
@@ -16,21 +15,7 @@ def status_by_region(rollup: NetworkRollup, labels: dict) -> bytes:
     figure = Figure(figsize=(8, 0.6 * max(len(regions), 1) + 1.4))
     axes = figure.add_subplot()
     names = [plain(labels[region.region]) for region in regions]
-    left = [0] * len(regions)
-    for status in STATUSES:
-        values = [region.totals.counts[status] for region in regions]
-        style = STATUS_STYLE[status]
-        axes.barh(
-            names,
-            values,
-            left=left,
-            color=style["color"],
-            hatch=style["hatch"],
-            edgecolor="#222222",
-            linewidth=0.6,
-            label=plain(labels[status]),
-        )
-        left = [a + b for a, b in zip(left, values, strict=True)]
+    stacked_statuses(axes, names, [region.totals.counts for region in regions], labels)
     axes.set_xlabel(plain(labels["actions"]))
     axes.xaxis.get_major_locator().set_params(integer=True)
     axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)

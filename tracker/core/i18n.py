@@ -9,6 +9,7 @@ of the browser's ``Accept-Language``, else their organisation's default
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     Flask,
@@ -69,7 +70,12 @@ def select_locale() -> str:
     """The language of this request (see the module's docstring); English outside a request."""
     if not has_request_context():
         return current_app.config.get("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
-    person = current_user if current_user and current_user.is_authenticated else None
+    try:
+        person = current_user if current_user and current_user.is_authenticated else None
+    except sa.exc.SQLAlchemyError:
+        # The database is away (the 503 page is being drawn): the person cannot be read, so
+        # their profile cannot choose; the cookie and the browser still can.
+        person = None
     chosen = offered(getattr(person, "language", None)) or offered(request.cookies.get(COOKIE))
     if chosen:
         return chosen
